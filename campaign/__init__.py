@@ -1,0 +1,62 @@
+"""campaign: a toolkit for advocacy campaigns — petitions, cited multilingual letters, packets."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from campaign import settings
+from campaign.content import CampaignLibrary
+from campaign.extensions import babel, csrf, limiter, select_locale
+from campaign.storage import Database
+
+__all__ = ["create_app"]
+
+# Babel locale identifiers the interface is offered in (English is the source language).
+LANGUAGES = ["en", "ko", "zh_Hans", "ja", "fr", "de", "es", "ar"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Builds the app: configuration from defaults, the instance folder, ``CAMPAIGN_*`` variables,
+    then ``test_config``."""
+    instance_path = Path(
+        (test_config or {}).get("INSTANCE_PATH") or settings.default_instance_path()
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        static_folder=str(settings.PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(settings.defaults(instance_path))
+    app.config["LANGUAGES"] = list(LANGUAGES)
+    app.config.from_prefixed_env("CAMPAIGN")
+    if test_config:
+        app.config.update(test_config)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret_key(instance_path)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["LOCALES_DIR"]
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_LIFETIME"])
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings.warn_if_slow_fonts()
+
+    app.extensions["campaign.db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["campaign.library"] = CampaignLibrary(Path(app.config["LETTERS_DIR"]))
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from campaign.commands import register_commands
+    from campaign.web import init_web
+
+    init_web(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,95 @@
+"""``campaign check``: everything that can be wrong with a campaign's files, as ``file:line`` lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError
+
+from campaign.content.errors import Problem
+from campaign.content.library import CAMPAIGN_FILE, load_campaign_with_problems
+from campaign.content.model import Campaign
+from campaign.content.templates import cite_calls, make_sandbox
+from campaign.content.territories import country_codes
+
+
+def check_campaign(letters_dir: Path, slug: str) -> list[Problem]:
+    """Every problem in the campaign ``slug``; errors first are not guaranteed, file order is."""
+    campaign, problems = load_campaign_with_problems(letters_dir, slug)
+    if campaign is None:
+        return problems
+    return problems + _check_templates(campaign) + _check_routing(campaign)
+
+
+def _check_templates(campaign: Campaign) -> list[Problem]:
+    problems: list[Problem] = []
+    env = make_sandbox(campaign.directory)
+    cited: set[str] = set()
+    templates = [campaign.petition] + [letter.template for letter in campaign.letters]
+    for name in templates:
+        path = campaign.directory / name
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path, None, f"not UTF-8 text ({exc.reason})"))
+            continue
+        try:
+            env.compile(source, name=name, filename=str(path))
+            calls = cite_calls(env, source)
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(path, exc.lineno, f"template error: {exc.message}"))
+            continue
+        for key, line in calls:
+            if key is None:
+                problems.append(Problem(path, line, "cite() needs a source id as a literal string"))
+            elif key not in campaign.sources:
+                problems.append(Problem(path, line, f"unknown source '{key}' (not in "
+                                                    f"{_sources_name(campaign)})"))
+            else:
+                cited.add(key)
+    sources_path = campaign.directory / _sources_name(campaign)
+    for source in campaign.sources.values():
+        if source.id not in cited:
+            problems.append(Problem(sources_path, source.line,
+                                    f"source '{source.id}' is never cited", "warning"))
+    return problems
+
+
+def _sources_name(campaign: Campaign) -> str:
+    return campaign.sources_file
+
+
+def _check_routing(campaign: Campaign) -> list[Problem]:
+    """Each recipient gets exactly one letter, and every signer country resolves to a recipient
+    that has one."""
+    problems: list[Problem] = []
+    recipients_path = campaign.directory / campaign.recipients_file
+    campaign_path = campaign.directory / CAMPAIGN_FILE
+    for recipient in campaign.recipients.values():
+        letters = [lt.id for lt in campaign.letters if lt.addresses(recipient.id)]
+        if not letters:
+            problems.append(Problem(recipients_path, recipient.line,
+                                    f"recipient '{recipient.id}' matches no letter's recipients"))
+        elif len(letters) > 1:
+            problems.append(Problem(recipients_path, recipient.line,
+                                    f"recipient '{recipient.id}' matches several letters "
+                                    f"({', '.join(letters)}); '{letters[0]}' is used", "warning"))
+    for letter in campaign.letters:
+        if not campaign.recipients_of(letter.id):
+            problems.append(Problem(campaign_path, None,
+                                    f"letter '{letter.id}' addresses no recipient", "warning"))
+    unresolved = set()
+    for code in sorted(country_codes()):
+        try:
+            recipient = campaign.default_recipient_for(code)
+        except KeyError:
+            unresolved.add(code)
+            continue
+        if campaign.letter_for(recipient.id) is None:
+            unresolved.add(code)
+    if unresolved:
+        sample = ", ".join(sorted(unresolved)[:10])
+        problems.append(Problem(campaign_path, None,
+                                f"the default recipient rule gives no letter for {len(unresolved)} "
+                                f"countries ({sample}…)"))
+    return problems

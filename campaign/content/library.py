@@ -1,0 +1,143 @@
+"""Finds campaigns under the letters root and loads each into one immutable ``Campaign``."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import MappingProxyType
+
+from campaign.content.campaign_file import parse_campaign_file
+from campaign.content.errors import ContentError, ContentErrors, Problem
+from campaign.content.model import Campaign
+from campaign.content.recipients import parse_recipients
+from campaign.content.sources import parse_sources
+from campaign.content.templates import LAYOUT_FOLDER
+
+CAMPAIGN_FILE = "campaign.toml"
+
+
+def list_campaign_slugs(letters_dir: Path) -> list[str]:
+    """Slugs of the folders under ``letters_dir`` holding a ``campaign.toml``, sorted."""
+    if not letters_dir.is_dir():
+        return []
+    return sorted(
+        p.name for p in letters_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and (p / CAMPAIGN_FILE).is_file()
+    )
+
+
+def load_campaign_with_problems(
+    letters_dir: Path, slug: str
+) -> tuple[Campaign | None, list[Problem]]:
+    """Loads a campaign, collecting every problem; the campaign is None if any is an error."""
+    directory = letters_dir / slug
+    path = directory / CAMPAIGN_FILE
+    if not path.is_file():
+        return None, [Problem(path, None, f"no campaign '{slug}' (file not found)")]
+    try:
+        values, problems = parse_campaign_file(path)
+    except ContentError as exc:
+        return None, [exc.problem]
+    if not values:
+        return None, problems
+    lines = values.pop("_lines")
+    for key in ("petition",):
+        if not (directory / values[key]).is_file():
+            problems.append(Problem(path, lines.of_key(key), f"{key} file '{values[key]}' not "
+                                                             "found"))
+    for index, letter in enumerate(values["letters"]):
+        if not (directory / letter.template).is_file():
+            problems.append(Problem(path, lines.of_key("template", "letters", index),
+                                    f"letter template '{letter.template}' not found"))
+    sources, source_problems = parse_sources(directory / values["sources"])
+    recipients, recipient_problems = parse_recipients(directory / values["recipients"])
+    problems += source_problems + recipient_problems
+
+    rule = values["default_recipient"]
+    if rule.fallback and recipients and rule.fallback not in recipients:
+        problems.append(Problem(path, lines.of_key("fallback", "default_recipient"),
+                                f"default recipient fallback '{rule.fallback}' is not in "
+                                f"{values['recipients']}"))
+    if rule.kind and recipients and not any(r.kind == rule.kind for r in recipients.values()):
+        problems.append(Problem(path, lines.of_key("kind", "default_recipient"),
+                                f"no recipient has kind '{rule.kind}'", "warning"))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    campaign = Campaign(
+        slug=values["slug"],
+        title=values["title"],
+        summary=values["summary"],
+        goal=values["goal"],
+        opens=values["opens"],
+        closes=values["closes"],
+        languages=values["languages"],
+        source_language=values["source_language"],
+        organisation=values["organisation"],
+        petition=values["petition"],
+        retention_days=values["retention_days"],
+        default_recipient=rule,
+        letters=values["letters"],
+        sources=MappingProxyType(sources),
+        recipients=MappingProxyType(recipients),
+        directory=directory,
+        sources_file=values["sources"],
+        recipients_file=values["recipients"],
+    )
+    return campaign, problems
+
+
+def load_campaign(letters_dir: Path, slug: str) -> Campaign:
+    """Loads a campaign or raises ``ContentErrors`` listing every problem as ``file:line``."""
+    campaign, problems = load_campaign_with_problems(letters_dir, slug)
+    if campaign is None:
+        raise ContentErrors([p for p in problems if p.severity == "error"])
+    return campaign
+
+
+class CampaignLibrary:
+    """The campaigns under one letters root, loaded once and reloaded when their files change.
+
+    Organisers edit content while the site runs; a changed file is picked up on the next request
+    without a restart, and an unchanged campaign costs one ``stat`` per file.
+    """
+
+    def __init__(self, letters_dir: Path):
+        self.letters_dir = Path(letters_dir)
+        self._cache: dict[str, tuple[float, Campaign]] = {}
+        self._lock = threading.Lock()
+
+    def _stamp(self, slug: str) -> float:
+        directory = self.letters_dir / slug
+        layout = self.letters_dir / LAYOUT_FOLDER
+        stamps = [p.stat().st_mtime for p in directory.rglob("*") if p.is_file()]
+        if layout.is_dir():
+            stamps += [p.stat().st_mtime for p in layout.rglob("*") if p.is_file()]
+        return max(stamps, default=0.0)
+
+    def slugs(self) -> list[str]:
+        return list_campaign_slugs(self.letters_dir)
+
+    def get(self, slug: str) -> Campaign:
+        """The campaign ``slug``; raises ``KeyError`` if there is none, ``ContentErrors`` if it is
+        broken."""
+        if slug not in self.slugs():
+            raise KeyError(slug)
+        stamp = self._stamp(slug)
+        with self._lock:
+            cached = self._cache.get(slug)
+            if cached and cached[0] == stamp:
+                return cached[1]
+        campaign = load_campaign(self.letters_dir, slug)
+        with self._lock:
+            self._cache[slug] = (stamp, campaign)
+        return campaign
+
+    def all(self) -> list[Campaign]:
+        """Every campaign that loads; broken ones are left out (``campaign check`` reports them)."""
+        found = []
+        for slug in self.slugs():
+            try:
+                found.append(self.get(slug))
+            except (ContentErrors, KeyError):
+                continue
+        return found

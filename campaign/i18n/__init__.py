@@ -1,0 +1,1 @@
+"""Translations: catalogs, checks, translator tools."""

@@ -1,0 +1,5 @@
+"""Commands of this area, registered under ``campaign``."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,1 @@
+"""The letters engine: merge, citations, PDF rendering."""

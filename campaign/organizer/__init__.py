@@ -1,0 +1,1 @@
+"""Organizer tools: accounts, dashboard, delivery packets, exports, jobs."""

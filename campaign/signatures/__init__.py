@@ -1,0 +1,1 @@
+"""Petition signing: signatures, confirmation, counts, privacy."""

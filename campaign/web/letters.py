@@ -1,0 +1,5 @@
+"""letters pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("letters", __name__)

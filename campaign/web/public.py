@@ -1,0 +1,5 @@
+"""public pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)

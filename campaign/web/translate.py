@@ -1,0 +1,5 @@
+"""translate pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("translate", __name__)
