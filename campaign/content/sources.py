@@ -23,7 +23,10 @@ _EDTF = re.compile(r"^(-?\d{4})(?:-(\d{2}|2[1-4]))?(?:-(\d{2}))?([?~%])?(?:/.*)?
 @cache
 def _validator() -> jsonschema.Draft7Validator:
     schema = json.loads(_SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft7Validator(schema)
+    # The schema describes the whole file (an array); items are validated one by one so that each
+    # problem can name the item's line.
+    item_schema = {**schema["items"], "definitions": schema["definitions"]}
+    return jsonschema.Draft7Validator(item_schema)
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -139,7 +142,9 @@ def parse_sources(path: Path) -> tuple[dict[str, Source], list[Problem]]:
             for error in errors:
                 where = "/".join(str(p) for p in error.path)
                 field = f" field '{where}'" if where else ""
-                problems.append(Problem(path, line, f"{label}{field}: {error.message}"))
+                message = error.message if len(error.message) <= 160 else (
+                    error.message[:157] + "...")
+                problems.append(Problem(path, line, f"{label}{field}: {message}"))
             continue
         source_id = str(item["id"])  # CSL allows numeric ids; cite() uses their string form
         if source_id in sources:

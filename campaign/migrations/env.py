@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from campaign.storage.models import metadata
 from campaign.storage.base import make_engine
+from campaign.storage.models import metadata
 
 config = context.config
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
-from babel import Locale
 from werkzeug.exceptions import HTTPException
 
 # Content-Security-Policy without inline script: scripts only from our own static files.

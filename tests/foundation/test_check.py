@@ -1,0 +1,110 @@
+"""``campaign check``: clean on the shipped campaign, ``file:line`` on every broken copy."""
+
+from __future__ import annotations
+
+from tests.conftest import SLUG
+
+
+def _check(make_app, letters_dir, *args):
+    app = make_app(LETTERS_DIR=str(letters_dir))
+    return app.test_cli_runner().invoke(args=["check", *args])
+
+
+def test_check_shipped_campaign_exits_zero(make_app, letters_dir):
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 0, result.output
+    assert f"{SLUG}: ok" in result.output
+
+
+def test_check_reports_uncited_sources_as_warnings(make_app, letters_dir):
+    result = _check(make_app, letters_dir, SLUG)
+    assert "warning: source 'seed-000-yun-severe-punishment' is never cited" in result.output
+
+
+def test_check_strict_fails_on_warnings(make_app, letters_dir):
+    result = _check(make_app, letters_dir, "--strict", SLUG)
+    assert result.exit_code == 1
+
+
+def test_check_unknown_cite_key_names_template_line(make_app, letters_dir):
+    template = letters_dir / SLUG / "letters" / "un.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, '<p>{{ cite("no-such-source") }}</p>')
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{template}:4: unknown source 'no-such-source'" in result.output
+
+
+def test_check_malformed_toml_names_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "campaign.toml"
+    text = path.read_text(encoding="utf-8").replace("goal = 100000", "goal = = 100000")
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("goal = = 100000") + 1
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{path}:{line}: invalid TOML" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_wrong_type_in_toml_names_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "campaign.toml"
+    text = path.read_text(encoding="utf-8").replace("goal = 100000", 'goal = "many"')
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('goal = "many"') + 1
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: 'goal' must be an integer" in result.output
+
+
+def test_check_recipient_in_unknown_country_names_row(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, row in enumerate(rows) if row.startswith("emb-jp,"))
+    rows[index] = rows[index].replace(",JP,", ",XX,", 1)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{path}:{index + 1}: recipient 'emb-jp': country_code 'XX' is not an ISO 3166-1" \
+        in result.output
+
+
+def test_check_duplicate_recipient_id_names_row(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows.append(rows[1])
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{len(rows)}: recipient 'emb-kr': duplicate id 'emb-kr'" in result.output
+
+
+def test_check_recipient_without_letter_is_an_error(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].replace("emb-kr,", "consulate-kr,", 1)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert "recipient 'consulate-kr' matches no letter's recipients" in result.output
+
+
+def test_check_template_syntax_error_names_line(make_app, letters_dir):
+    template = letters_dir / SLUG / "petition.html"
+    template.write_text("<p>fine</p>\n<p>{% trans %}unclosed</p>\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{template}:2: template error" in result.output
+
+
+def test_check_unknown_fallback_recipient_is_an_error(make_app, letters_dir):
+    path = letters_dir / SLUG / "campaign.toml"
+    text = path.read_text(encoding="utf-8").replace('fallback = "prc-mfa"', 'fallback = "nobody"')
+    path.write_text(text, encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert "default recipient fallback 'nobody'" in result.output
+
+
+def test_check_unknown_campaign_fails_cleanly(make_app, letters_dir):
+    result = _check(make_app, letters_dir, "no-such-campaign")
+    assert result.exit_code == 1
+    assert "no campaign 'no-such-campaign'" in result.output

@@ -1,0 +1,72 @@
+"""Storage: migrations build exactly the models' schema, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from campaign.signatures.models import Signature
+from campaign.storage import Database, migrate
+from campaign.storage.audit import AuditEvent, record
+from campaign.storage.models import metadata
+
+
+def test_migrations_match_models(database_url):
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_migrations_reach_head(database_url):
+    assert migrate.current_revision(database_url) == migrate.head_revision(database_url)
+
+
+def test_downgrade_to_base_removes_every_table(database_url):
+    migrate.downgrade(database_url, "base")
+    engine = create_engine(database_url)
+    tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    assert tables == set()
+
+
+def test_signature_unique_per_campaign_and_email(database_url):
+    database = Database(database_url)
+    with database.session() as session:
+        session.add(Signature(campaign_slug="c", email="A@x.org", email_key="a@x.org"))
+    with pytest.raises(IntegrityError), database.session() as session:
+        session.add(Signature(campaign_slug="c", email="a@x.org ", email_key="a@x.org"))
+    with database.session() as session:
+        session.add(Signature(campaign_slug="other", email="a@x.org", email_key="a@x.org"))
+    database.dispose()
+
+
+def test_session_rolls_back_on_error(database_url):
+    database = Database(database_url)
+    with pytest.raises(RuntimeError), database.session() as session:
+        record(session, "test.event", campaign_slug="c")
+        session.flush()
+        raise RuntimeError("crash mid-job")
+    with database.session() as session:
+        assert session.query(AuditEvent).count() == 0
+    database.dispose()
+
+
+def test_sqlite_uses_write_ahead_log(sqlite_url):
+    database = Database(sqlite_url)
+    with database.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    database.dispose()
+
+
+def test_db_upgrade_command_creates_database(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    app = make_app(DATABASE_URL=url)
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert migrate.current_revision(url) == migrate.head_revision(url)
