@@ -31,9 +31,11 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	@touch $(VENV)/.installed $@
 
 run: install
-	$(BIN)/campaign run --host $(HOST) --port $(PORT)
+	$(BIN)/campaign i18n compile --quiet
+	CAMPAIGN_PREVIEW_OPEN=$${CAMPAIGN_PREVIEW_OPEN:-true} $(BIN)/campaign run --host $(HOST) --port $(PORT)
 
 test: install-test
+	$(BIN)/campaign i18n compile --quiet
 	$(BIN)/ruff check campaign tests bench
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 

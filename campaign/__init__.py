@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Same whitespace policy as babel.cfg, or msgids of wrapped {% trans %} blocks would not match.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     limiter.init_app(app)
 
     from campaign.commands import register_commands

@@ -26,6 +26,9 @@ def make_sandbox(campaign_dir: Path) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Whitespace inside {% trans %} is normalised, as in babel.cfg, so runtime msgids match the
+    # extracted ones however a template wraps its sentences.
+    env.policies["ext.i18n.trimmed"] = True
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     return env
 

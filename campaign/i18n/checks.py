@@ -1,0 +1,281 @@
+"""Checks a catalog before its translations can reach a web page or a letter.
+
+The Jinja i18n extension trusts a translation as markup, so a tag a translator adds (an
+``<img src=file:…>``) would reach the browser and WeasyPrint; a renamed placeholder raises at
+render time or drops the signer's name. Each finding names the file and the line of the message.
+
+The per-message comparisons are translate-toolkit's pofilter checks (printf, pythonbraceformat,
+xmltags) and Babel's own checkers; plural forms are compared with Babel's plural rules for the
+locale, not with the catalog's own header, which a translator can get wrong too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.core import UnknownLocaleError
+from babel.messages.catalog import Catalog, Message, TranslationError
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import PoFileError
+from translate.filters import checks as tt_checks
+from translate.storage import pypo
+
+from campaign.i18n import catalogs
+from campaign.i18n.catalogs import Coverage, Layout
+
+# pofilter checks that compare a translation with its source. "variables" is left out: it knows
+# other projects' placeholder styles (Mozilla, Qt…) and flags Jinja/Python text it misreads.
+TOOLKIT_CHECKS = ("printf", "pythonbraceformat", "xmltags")
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    """One finding about a catalog, printed as ``file:line: message``."""
+
+    path: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" or "warning"
+    msgid: str = ""
+    msgstr: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+@dataclass
+class CatalogReport:
+    """Everything ``check`` found in one catalog, and its coverage."""
+
+    path: str
+    locale: str
+    problems: list[CatalogProblem] = field(default_factory=list)
+    coverage: Coverage | None = None
+    untranslated: list[CatalogProblem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[CatalogProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _first(value: str | tuple[str, ...] | list[str] | None) -> str:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else ""
+    return value or ""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _pairs(message: Message) -> list[tuple[str, str]]:
+    """(source, translation) pairs to compare: the singular with msgstr[0], the plural with the
+    other forms."""
+    if not message.pluralizable:
+        return [(str(message.id), _first(message.string))]
+    singular, plural = message.id[0], message.id[1]  # type: ignore[index]
+    strings = list(message.string or ())  # type: ignore[arg-type]
+    pairs = []
+    for index, translation in enumerate(strings):
+        pairs.append((singular if index == 0 else plural, translation))
+    return pairs
+
+
+def _toolkit_failures(checker: tt_checks.StandardChecker, source: str, translation: str) -> list[str]:
+    found: list[str] = []
+    for name in TOOLKIT_CHECKS:
+        try:
+            getattr(checker, name)(source, translation)
+        except tt_checks.FilterFailure as failure:  # SeriousFilterFailure is a subclass
+            found.extend(f"{name}: {text}" for text in failure.messages)
+    return found
+
+
+def _display(path: Path, relative_to: Path | None) -> str:
+    if relative_to is not None:
+        try:
+            return str(path.resolve().relative_to(relative_to.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _raw_plural_counts(data: bytes) -> dict[tuple[str, str | None], int]:
+    """How many ``msgstr[n]`` each plural entry really has: Babel pads a short entry with empty
+    forms when reading, which would hide a missing form behind "untranslated"."""
+    counts: dict[tuple[str, str | None], int] = {}
+    store = pypo.pofile(data)
+    for unit in store.units:
+        if unit.isheader() or not unit.hasplural():
+            continue
+        singular = unit.source.strings[0]
+        counts[(singular, unit.getcontext() or None)] = len(unit.target.strings)
+    return counts
+
+
+def _line_of(data: bytes, prefix: bytes) -> int | None:
+    for number, line in enumerate(data.splitlines(), 1):
+        if line.startswith(prefix):
+            return number
+    return None
+
+
+def _locale_of(path: Path, catalog: Catalog | None) -> str:
+    if catalog is not None and catalog.locale_identifier:
+        return str(catalog.locale_identifier)
+    # locales/<ll>/LC_MESSAGES/messages.po
+    return path.parent.parent.name if path.parent.name == "LC_MESSAGES" else ""
+
+
+def check_catalog(
+    path: Path, template: Catalog | None = None, relative_to: Path | None = None
+) -> CatalogReport:
+    """Checks one ``.po`` file. With ``template`` (the ``messages.pot``), coverage counts its
+    strings, so one not yet merged into the catalog counts as untranslated."""
+    shown = _display(path, relative_to)
+    data = path.read_bytes()
+    try:
+        catalog = catalogs.read(path)
+    except PoFileError as error:
+        report = CatalogReport(shown, _locale_of(path, None))
+        # PoFileError carries the 0-based index of the offending line.
+        message = str(error).rsplit(" on ", 1)[0]
+        report.problems.append(
+            CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}: {error.line!r}")
+        )
+        return report
+    except (UnknownLocaleError, ValueError) as error:
+        report = CatalogReport(shown, _locale_of(path, None))
+        report.problems.append(CatalogProblem(shown, _line_of(data, b'"Language:'), str(error)))
+        return report
+
+    locale = _locale_of(path, catalog)
+    report = CatalogReport(shown, locale)
+    problems = report.problems
+
+    expected_plurals: int | None = None
+    try:
+        expected_plurals = get_plural(locale).num_plurals if locale else None
+    except (UnknownLocaleError, ValueError):
+        problems.append(CatalogProblem(shown, _line_of(data, b'"Language:'),
+                                       f"unknown locale {locale!r} in the Language header"))
+    if not locale:
+        problems.append(CatalogProblem(shown, 1, "no Language header: cannot tell the locale"))
+    if expected_plurals is not None and catalog.num_plurals != expected_plurals:
+        problems.append(CatalogProblem(
+            shown, _line_of(data, b'"Plural-Forms:'),
+            f"Plural-Forms says nplurals={catalog.num_plurals}, but {locale} has "
+            f"{expected_plurals} plural forms: use {get_plural(locale).plural_forms!r}",
+        ))
+    if catalog.fuzzy:
+        problems.append(CatalogProblem(shown, 1, "the header is marked fuzzy: remove the flag"))
+
+    checker = tt_checks.StandardChecker()
+    raw_plurals = _raw_plural_counts(data)
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid, msgstr = _first(message.id), _first(message.string)
+        line = message.lineno
+
+        def problem(text: str, severity: str = "error", *, _m=msgid, _s=msgstr, _l=line):
+            problems.append(CatalogProblem(shown, _l, text, severity, _m, _s))
+
+        if message.pluralizable and expected_plurals is not None:
+            count = raw_plurals.get((msgid, message.context), expected_plurals)
+            has_translation = any(message.string or ())  # type: ignore[arg-type]
+            if has_translation and count != expected_plurals:
+                problem(f"{count} plural forms, but {locale} has {expected_plurals}: "
+                        f"{_short(msgid)!r}")
+        if message.fuzzy and any(message.string if message.pluralizable else [msgstr]):
+            problem(f"fuzzy translation (review it, then remove the fuzzy flag): {_short(msgid)!r}")
+        if not catalogs.is_translated(message):
+            if not message.fuzzy:
+                report.untranslated.append(
+                    CatalogProblem(shown, line, f"untranslated: {_short(msgid)!r}", "warning", msgid)
+                )
+            continue
+        seen: set[str] = set()
+        for source, translation in _pairs(message):
+            if not translation:
+                continue
+            for failure in _toolkit_failures(checker, source, translation):
+                if failure not in seen:
+                    seen.add(failure)
+                    problem(f"{failure} in the translation of {_short(source)!r}")
+        if not seen:
+            # Babel's python-format checker as a second opinion (it also catches mixing
+            # positional and named placeholders).
+            for error in message.check(catalog):
+                if isinstance(error, TranslationError) and "plural" not in str(error):
+                    problem(f"{error} in the translation of {_short(msgid)!r}")
+
+    if template is not None:
+        for message in template:
+            if message.id and catalog.get(message.id, message.context) is None:
+                report.untranslated.append(CatalogProblem(
+                    shown, None,
+                    f"not in this catalog yet (run 'campaign i18n update'): "
+                    f"{_short(_first(message.id))!r}",
+                    "warning", _first(message.id),
+                ))
+        report.coverage = catalogs.coverage(locale, catalog, template)
+    else:
+        report.coverage = catalogs.coverage(locale, catalog, catalog)
+    return report
+
+
+def stale_template(layout: Layout, fresh: Catalog | None = None) -> list[CatalogProblem]:
+    """Compares ``messages.pot`` with what the sources contain now."""
+    shown = _display(layout.template, layout.root)
+    if not layout.template.is_file():
+        return [CatalogProblem(shown, None, "missing: run 'campaign i18n extract'")]
+    try:
+        current = catalogs.read(layout.template)
+    except PoFileError as error:
+        return [CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {error}")]
+    fresh = fresh if fresh is not None else catalogs.extract(layout)
+    found: list[CatalogProblem] = []
+    for message in fresh:
+        if message.id and current.get(message.id, message.context) is None:
+            where, line = message.locations[0] if message.locations else (shown, None)
+            found.append(CatalogProblem(
+                where, line,
+                f"{_short(_first(message.id))!r} is not in {shown}: "
+                "run 'campaign i18n extract'",
+                msgid=_first(message.id),
+            ))
+    for message in current:
+        if message.id and fresh.get(message.id, message.context) is None:
+            found.append(CatalogProblem(
+                shown, message.lineno,
+                f"{_short(_first(message.id))!r} is no longer in the sources: "
+                "run 'campaign i18n extract'",
+                msgid=_first(message.id),
+            ))
+    return found
+
+
+def check_all(
+    layout: Layout, paths: Iterable[Path] | None = None, fresh: Catalog | None = None
+) -> tuple[list[CatalogProblem], list[CatalogReport]]:
+    """Checks the given catalogs, or every catalog and the template's freshness (against
+    ``fresh``, the strings extracted from the sources now)."""
+    general: list[CatalogProblem] = []
+    template: Catalog | None = None
+    if paths is None:
+        general.extend(stale_template(layout, fresh))
+        try:
+            template = catalogs.read(layout.template)
+        except (OSError, PoFileError):
+            template = None  # already reported by stale_template
+        targets = [layout.catalog(locale) for locale in layout.locales()]
+    else:
+        targets = list(paths)
+    reports = [check_catalog(path, template, layout.root) for path in targets]
+    return general, reports

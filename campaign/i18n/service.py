@@ -1,0 +1,112 @@
+"""What translators and maintainers do with the catalogs; the CLI and the translator pages call
+these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError
+from jinja2 import TemplateSyntaxError
+
+from campaign.i18n import catalogs, checks
+from campaign.i18n.catalogs import Coverage, Layout
+from campaign.i18n.checks import CatalogProblem, CatalogReport
+
+
+class CatalogError(Exception):
+    """A catalog or a source cannot be read; ``problem`` says where."""
+
+    def __init__(self, problem: CatalogProblem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    messages: int
+    template_written: bool
+    updated: list[str] = field(default_factory=list)
+
+
+def _extract(layout: Layout) -> Catalog:
+    try:
+        return catalogs.extract(layout)
+    except TemplateSyntaxError as error:
+        # Babel's Jinja extractor parses without a file name; Jinja's error then lacks it.
+        raise CatalogError(CatalogProblem(error.filename or "template", error.lineno,
+                                          f"template syntax error: {error.message}")) from error
+
+
+def _read(path: Path, layout: Layout, locale: str | None = None) -> Catalog:
+    try:
+        return catalogs.read(path, locale)
+    except PoFileError as error:
+        shown = checks._display(path, layout.root)
+        raise CatalogError(CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {error}"))\
+            from error
+
+
+def extract(layout: Layout, update: bool = True) -> ExtractResult:
+    """Re-extracts ``messages.pot`` from the sources and (by default) merges it into every
+    catalog: one step, so a new interface string reaches every translator at once."""
+    template = _extract(layout)
+    written = catalogs.write_template(layout, template)
+    updated = catalogs.update(layout, template) if update else []
+    return ExtractResult(sum(1 for m in template if m.id), written, updated)
+
+
+def update(layout: Layout, locales: Iterable[str] | None = None) -> list[str]:
+    """Merges the current ``messages.pot`` into the catalogs; returns those that changed."""
+    template = _read(layout.template, layout)
+    wanted = list(locales or layout.locales())
+    for locale in wanted:
+        _read(layout.catalog(locale), layout, locale)  # a syntax error names its file:line
+    return catalogs.update(layout, template, wanted)
+
+
+def init_locale(layout: Layout, locale: str) -> Path:
+    return catalogs.init(layout, locale, _read(layout.template, layout))
+
+
+def compile_all(layout: Layout) -> list[Path]:
+    """Compiles every catalog to ``.mo``; an invalid catalog stops with its file:line."""
+    compiled = []
+    for locale in layout.locales():
+        _read(layout.catalog(locale), layout, locale)
+        compiled.append(catalogs.compile_catalog(layout, locale))
+    return compiled
+
+
+def stats(layout: Layout) -> list[Coverage]:
+    template = _read(layout.template, layout)
+    return [
+        catalogs.coverage(locale, _read(layout.catalog(locale), layout, locale), template)
+        for locale in layout.locales()
+    ]
+
+
+def check(
+    layout: Layout, paths: Iterable[Path] | None = None
+) -> tuple[list[CatalogProblem], list[CatalogReport]]:
+    """General problems (a stale ``messages.pot``) and one report per catalog."""
+    if paths is not None:
+        return checks.check_all(layout, list(paths))
+    try:
+        fresh = _extract(layout)
+    except CatalogError as error:
+        general, reports = checks.check_all(layout, [layout.catalog(lc) for lc in layout.locales()])
+        return [error.problem, *general], reports
+    return checks.check_all(layout, None, fresh)
+
+
+def check_locales(layout: Layout, locales: Iterable[str] | None = None) -> dict[str, CatalogReport]:
+    """Checks catalogs against the current ``messages.pot`` without re-extracting (for the
+    translator pages; ``check`` also compares the template with the sources)."""
+    template = _read(layout.template, layout)
+    return {
+        locale: checks.check_catalog(layout.catalog(locale), template, layout.root)
+        for locale in (locales or layout.locales())
+    }

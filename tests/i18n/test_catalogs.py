@@ -1,0 +1,166 @@
+"""The catalogs on disk: they compile, pass GNU msgfmt, and extraction writes stable files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
+
+from campaign.i18n import catalogs
+from campaign.i18n.catalogs import Layout
+from tests.i18n.conftest import LOCALES, SHIPPED
+
+
+def test_shipped_locales_are_the_offered_ones():
+    assert SHIPPED.locales() == sorted(LOCALES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_shipped_catalog_compiles(locale, copy_layout):
+    path = catalogs.compile_catalog(copy_layout, locale)
+    with path.open("rb") as mo:
+        compiled = read_mo(mo)
+    assert len([m for m in compiled if m.id]) > 0
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) not installed")
+@pytest.mark.parametrize("locale", LOCALES)
+def test_shipped_catalog_passes_msgfmt_check(locale):
+    result = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(SHIPPED.catalog(locale))],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_extract_twice_rewrites_nothing(copy_layout):
+    catalogs.write_template(copy_layout, catalogs.extract(copy_layout))
+    catalogs.update(copy_layout, catalogs.read(copy_layout.template))
+    before = {p: p.read_bytes() for p in copy_layout.locales_dir.rglob("*.po*")}
+
+    written = catalogs.write_template(copy_layout, catalogs.extract(copy_layout))
+    changed = catalogs.update(copy_layout, catalogs.read(copy_layout.template))
+
+    assert (written, changed) == (False, [])
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_template_has_no_line_numbers(copy_layout):
+    catalogs.write_template(copy_layout, catalogs.extract(copy_layout))
+    references = [line for line in copy_layout.template.read_text(encoding="utf-8").splitlines()
+                  if line.startswith("#:")]
+    assert references
+    assert not any(":" in ref.removeprefix("#:") for ref in references)
+
+
+def test_template_keeps_translator_comments(copy_layout):
+    template = catalogs.extract(copy_layout)
+    message = template.get("Respectfully yours,")
+    assert message is not None
+    assert any("closing of a formal letter" in c for c in message.auto_comments)
+
+
+def test_template_covers_layout_petition_and_campaign_file(copy_layout):
+    template = catalogs.extract(copy_layout)
+    files = {f for m in template for f, _ in m.locations}
+    assert "letters/_layout/letter.html" in files
+    assert "letters/stop-forced-repatriation/petition.html" in files
+    assert "letters/stop-forced-repatriation/campaign.toml" in files
+
+
+def _template(*messages: str) -> Catalog:
+    template = catalogs.new_catalog(None)
+    for message in messages:
+        template.add(message, locations=[("letters/x.html", None)])
+    return template
+
+
+def test_changed_source_string_becomes_fuzzy(tmp_path):
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("We write with respect."))
+    catalogs.init(layout, "fr", catalogs.read(layout.template))
+    catalog = catalogs.read(layout.catalog("fr"))
+    catalog.get("We write with respect.").string = "Nous vous écrivons avec respect."
+    layout.catalog("fr").write_bytes(catalogs.serialize(catalog))
+
+    catalogs.update(layout, _template("We write with great respect."))
+
+    message = catalogs.read(layout.catalog("fr")).get("We write with great respect.")
+    assert message.fuzzy
+    assert message.string == "Nous vous écrivons avec respect."
+
+
+def test_update_keeps_the_translators_revision_date(tmp_path):
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("One."))
+    catalogs.init(layout, "de", catalogs.read(layout.template))
+    text = layout.catalog("de").read_text(encoding="utf-8")
+    revision = next(line for line in text.splitlines() if line.startswith('"PO-Revision-Date'))
+    layout.catalog("de").write_text(
+        text.replace(revision, '"PO-Revision-Date: 2026-01-02 03:04+0000\\n"'), encoding="utf-8")
+
+    catalogs.update(layout, _template("One.", "Two."))
+
+    assert '"PO-Revision-Date: 2026-01-02 03:04+0000\\n"' in \
+        layout.catalog("de").read_text(encoding="utf-8")
+
+
+def test_init_uses_babels_plural_rule(tmp_path):
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("One."))
+    catalogs.init(layout, "ar", catalogs.read(layout.template))
+    assert catalogs.read(layout.catalog("ar")).num_plurals == 6
+
+
+def test_stats_counts_translated_fuzzy_and_untranslated(tmp_path, make_app):
+    layout = Layout.of(tmp_path, tmp_path / "locales")
+    catalogs.write_template(layout, _template("One.", "Two.", "Three.", "Four."))
+    catalogs.init(layout, "es", catalogs.read(layout.template))
+    catalog = catalogs.read(layout.catalog("es"))
+    catalog.get("One.").string = "Uno."
+    catalog.get("Two.").string = "Dos."
+    catalog.get("Three.").string = "Tres."
+    catalog.get("Three.").flags.add("fuzzy")
+    layout.catalog("es").write_bytes(catalogs.serialize(catalog))
+
+    runner = make_app(LOCALES_DIR=str(layout.locales_dir)).test_cli_runner()
+    result = runner.invoke(args=["i18n", "stats"])
+
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("es"))
+    assert row.split() == ["es", "2", "1", "1", "4", "50.0%"]
+
+
+def test_compile_leaves_fuzzy_translations_out(tmp_path):
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("One.", "Two."))
+    catalogs.init(layout, "fr", catalogs.read(layout.template))
+    catalog = catalogs.read(layout.catalog("fr"))
+    catalog.get("One.").string = "Un."
+    catalog.get("Two.").string = "Deux."
+    catalog.get("Two.").flags.add("fuzzy")
+    layout.catalog("fr").write_bytes(catalogs.serialize(catalog))
+
+    catalogs.compile_catalog(layout, "fr")
+    translations = catalogs.load_translations(layout.locales_dir, "fr")
+
+    assert translations.gettext("One.") == "Un."
+    assert translations.gettext("Two.") == "Two."
+
+
+def test_compile_command_reports_invalid_catalog_with_line(make_app, tmp_path):
+    layout = Layout.of(tmp_path, tmp_path / "locales")
+    catalogs.write_template(layout, _template("One."))
+    catalogs.init(layout, "fr", catalogs.read(layout.template))
+    with layout.catalog("fr").open("a", encoding="utf-8") as po:
+        po.write('\nmsgid "Two."\nmsgstr "Deux."\nmsgtxt "oops"\n')
+    line = len(layout.catalog("fr").read_text(encoding="utf-8").splitlines())
+
+    result = make_app(LOCALES_DIR=str(layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "compile", "--quiet"])
+
+    assert result.exit_code == 1
+    assert f"locales/fr/LC_MESSAGES/messages.po:{line}: invalid syntax" in result.output

@@ -1,0 +1,237 @@
+"""``campaign i18n check`` catches each defect a translation can bring, with its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from campaign.i18n import catalogs
+
+
+def line_of(path: Path, text: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def msgid_line(path: Path, start: str) -> int:
+    return line_of(path, 'msgid "' + start)
+
+
+def run_check(runner, *args: str):
+    return runner.invoke(args=["i18n", "check", *args])
+
+
+def test_check_passes_on_shipped_catalogs(runner):
+    result = run_check(runner)
+    assert result.exit_code == 0, result.output
+
+
+def test_check_renamed_percent_placeholder_fails_with_line(runner, write_po):
+    path = write_po('''\
+        #, python-format
+        msgid "Signed by %(name)s"
+        msgstr "Signé par %(nom)s"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Signed by')}: " in result.output
+    assert "%(nom)s" in result.output
+
+
+def test_check_removed_percent_placeholder_fails(runner, write_po):
+    path = write_po('''\
+        #, python-format
+        msgid "Signed by %(name)s"
+        msgstr "Signé"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Signed by')}: " in result.output
+
+
+def test_check_renamed_brace_placeholder_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Hello"
+        msgstr "Bonjour"
+
+        msgid "Thank you, {name}."
+        msgstr "Merci, {nom}."
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Thank you')}: " in result.output
+    assert "{nom}" in result.output
+
+
+def test_check_added_link_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Read the letter."
+        msgstr "Lisez <a href=\\"https://example.org/\\">la lettre</a>."
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Read the letter')}: " in result.output
+    assert "xmltags" in result.output
+
+
+def test_check_unclosed_link_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Read <a href=\\"%(url)s\\">the letter</a>."
+        msgstr "Lisez <a href=\\"%(url)s\\">la lettre."
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Read <a')}: " in result.output
+
+
+def test_check_added_image_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre, <img src=file:///etc/passwd>"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Dear Minister')}: " in result.output
+
+
+def test_check_same_tags_pass(runner, write_po):
+    path = write_po('''\
+        #, python-format
+        msgid "Read <a href=\\"%(url)s\\">the letter</a>."
+        msgstr "Lisez <a href=\\"%(url)s\\">la lettre</a>."
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
+
+
+ARABIC_FIVE_FORMS = '''\
+    #, python-format
+    msgid "%(num)s signature"
+    msgid_plural "%(num)s signatures"
+    msgstr[0] "لا توقيعات"
+    msgstr[1] "توقيع واحد"
+    msgstr[2] "توقيعان"
+    msgstr[3] "%(num)s توقيعات"
+    msgstr[4] "%(num)s توقيعًا"
+    '''
+
+
+def test_check_arabic_entry_with_five_forms_fails_with_line(runner, write_po):
+    path = write_po(ARABIC_FIVE_FORMS, locale="ar")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, '%(num)s signature')}: 5 plural forms" in result.output
+
+
+def test_check_arabic_header_with_five_forms_fails_with_line(runner, write_po):
+    path = write_po(ARABIC_FIVE_FORMS, locale="ar",
+                    plural_forms="nplurals=5; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+                                 "n%100>=3 && n%100<=10 ? 3 : 4);")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{line_of(path, 'Plural-Forms')}: Plural-Forms says nplurals=5" \
+        in result.output
+
+
+def test_check_fuzzy_entry_fails_with_line(runner, write_po):
+    path = write_po('''\
+        #, fuzzy
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Dear Minister')}: fuzzy" in result.output
+
+
+def test_check_invalid_syntax_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+        msgtxt "oops"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{line_of(path, 'msgtxt')}: invalid syntax" in result.output
+
+
+def test_check_untranslated_is_a_warning_with_coverage(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+
+        msgid "Respectfully yours,"
+        msgstr ""
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
+    assert "50.0% translated (1/2, 0 fuzzy, 1 untranslated)" in result.output
+
+
+def test_check_require_complete_fails_on_untranslated_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+
+        msgid "Respectfully yours,"
+        msgstr ""
+        ''')
+    result = run_check(runner, "--require-complete", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Respectfully')}: untranslated" in result.output
+
+
+@pytest.fixture
+def stale_runner(make_app, copy_layout):
+    """A runner on a copy of the catalogs freshly extracted from the sources as they are now."""
+    catalogs.write_template(copy_layout, catalogs.extract(copy_layout))
+    return make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner()
+
+
+def _drop_entry(pot: Path, msgid: str) -> None:
+    blocks = pot.read_text(encoding="utf-8").split("\n\n")
+    kept = [b for b in blocks if f'msgid "{msgid}"' not in b]
+    assert len(kept) == len(blocks) - 1
+    pot.write_text("\n\n".join(kept), encoding="utf-8")
+
+
+def test_check_stale_template_missing_string_fails_naming_its_source(stale_runner, copy_layout):
+    _drop_entry(copy_layout.template, "Respectfully yours,")
+    result = stale_runner.invoke(args=["i18n", "check"])
+    assert result.exit_code == 1
+    assert "letters/_layout/letter.html:" in result.output
+    assert f"'Respectfully yours,' is not in {copy_layout.template}" in result.output
+
+
+def test_check_stale_template_extra_string_fails_with_line(stale_runner, copy_layout):
+    with copy_layout.template.open("a", encoding="utf-8") as pot:
+        pot.write('\nmsgid "A sentence no template contains"\nmsgstr ""\n')
+    result = stale_runner.invoke(args=["i18n", "check"])
+    assert result.exit_code == 1
+    line = line_of(copy_layout.template, "A sentence no template contains")
+    assert f"messages.pot:{line}: 'A sentence no template contains' is no longer in the sources" \
+        in result.output
+
+
+def test_check_unterminated_string_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    line = line_of(path, 'msgstr "Monsieur')
+    assert f"{path}:{line}: invalid syntax: unterminated" in result.output
+
+
+def test_check_plural_form_without_plural_source_fails_with_line(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr[0] "Monsieur le Ministre,"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{line_of(path, 'msgstr[0]')}: invalid syntax" in result.output

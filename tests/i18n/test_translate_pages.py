@@ -1,0 +1,108 @@
+"""The translator pages: denied by default; coverage, failures, previews and PDFs when allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from campaign.i18n import catalogs
+from tests.conftest import SLUG
+
+
+@pytest.fixture
+def translator_client(make_app, copy_layout):
+    app = make_app(PREVIEW_OPEN=True, LOCALES_DIR=str(copy_layout.locales_dir))
+    return app.test_client()
+
+
+@pytest.mark.parametrize("url", [
+    "/translate/", "/translate/ko/", f"/translate/ko/{SLUG}/petition",
+    f"/translate/ko/{SLUG}/letters/un-unhcr", f"/translate/ko/{SLUG}/letters/un-unhcr.pdf",
+])
+def test_translator_pages_denied_by_default(client, url):
+    assert client.get(url).status_code == 403
+
+
+def test_highlight_parameter_ignored_when_not_allowed(client):
+    response = client.get("/en/?i18n=highlight")
+    assert b"i18n-untranslated" not in response.data
+
+
+def test_index_lists_every_locale_with_coverage(translator_client):
+    html = translator_client.get("/translate/").get_data(as_text=True)
+    for locale in ("ko", "zh_Hans", "ja", "fr", "de", "es", "ar"):
+        assert f'href="/translate/{locale}/"' in html
+    assert "<meter" in html
+
+
+def test_locale_page_shows_failing_message(translator_client, copy_layout):
+    path = copy_layout.catalog("fr")
+    catalog = catalogs.read(path)
+    message = catalog.get("Respectfully yours,")
+    message.string = 'Veuillez agréer <img src="file:///etc/passwd">'
+    path.write_bytes(catalogs.serialize(catalog))
+
+    html = translator_client.get("/translate/fr/").get_data(as_text=True)
+
+    assert "xmltags" in html
+    assert "Veuillez agréer &lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+
+
+def test_locale_page_lists_fuzzy_entries(translator_client, copy_layout):
+    path = copy_layout.catalog("de")
+    catalog = catalogs.read(path)
+    message = catalog.get("Respectfully yours,")
+    message.string = "Hochachtungsvoll"
+    message.flags.add("fuzzy")
+    path.write_bytes(catalogs.serialize(catalog))
+
+    html = translator_client.get("/translate/de/").get_data(as_text=True)
+
+    fuzzy_section = html.split('id="fuzzy"')[1].split('id="untranslated"')[0]
+    assert "Respectfully yours," in fuzzy_section
+
+
+def test_unknown_locale_is_not_found(translator_client):
+    assert translator_client.get("/translate/xx/").status_code == 404
+
+
+def test_petition_preview_highlights_untranslated_strings(translator_client, copy_layout):
+    path = copy_layout.catalog("ja")
+    catalog = catalogs.read(path)
+    catalog.get("No one should be punished for seeking freedom.").string = ""
+    path.write_bytes(catalogs.serialize(catalog))
+
+    html = translator_client.get(f"/translate/ja/{SLUG}/petition").get_data(as_text=True)
+
+    assert ("<mark class=i18n-untranslated>No one should be punished for seeking freedom.</mark>"
+            in html)
+
+
+def test_petition_preview_sets_right_to_left_for_arabic(translator_client):
+    html = translator_client.get(f"/translate/ar/{SLUG}/petition").get_data(as_text=True)
+    assert 'lang="ar" dir="rtl"' in html
+
+
+def test_letter_preview_renders_both_languages(translator_client):
+    response = translator_client.get(f"/translate/ko/{SLUG}/letters/rok-mou")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'lang="ko"' in html
+    assert "Respectfully yours," in html  # the English column
+
+
+def test_letter_pdf_downloads(translator_client):
+    response = translator_client.get(f"/translate/ko/{SLUG}/letters/rok-mou.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+
+
+def test_arabic_public_page_is_right_to_left(client):
+    html = client.get("/ar/").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+
+
+def test_translator_page_for_arabic_keeps_its_own_interface_direction(translator_client):
+    html = translator_client.get("/translate/ar/", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert '<html lang="en" dir="ltr">' in html
