@@ -1,0 +1,152 @@
+"""Letters mail merge: the project's batch renderer next to plain WeasyPrint, in one run.
+
+    python bench/bench_letters.py [--letters N] [--baseline-letters M] [--recipient ID]
+
+Project: ``LetterEngine.batch_pdf`` (chunks of 100 letters, each ONE WeasyPrint document with
+the parsed CSS and the font configuration reused, 2 processes, chunks joined with pypdf).
+Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
+The same letter HTML is used by both, so the figures compare rendering only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pypdf import PdfReader  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from campaign.content import load_campaign  # noqa: E402
+from campaign.letters.engine import CHUNK_SIZE, LetterEngine  # noqa: E402
+from campaign.letters.merge import SignerDetails  # noqa: E402
+
+SLUG = "stop-forced-repatriation"
+NAMES = {"en": ("Jane Doe", "GB", "London", "N1 9GU"),
+         "ko": ("김민준", "KR", "부산", "48058"),
+         "zh_Hans": ("王小明", "CN", "上海", "200000")}
+
+
+def signers(locale: str, count: int) -> list[SignerDetails]:
+    name, country, city, postcode = NAMES[locale]
+    return [SignerDetails(f"{name} {i}", country, city, postcode,
+                          "I add my voice to this appeal.\n\nPlease act now.")
+            for i in range(count)]
+
+
+def pages_of(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def peak_rss_mib() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def baseline(engine: LetterEngine, campaign, recipient: str, locale: str, count: int):
+    css = engine.css_path.read_text(encoding="utf-8")
+    pages = 0
+    start = time.perf_counter()
+    for signer in signers(locale, count):
+        html = engine.letter_html(campaign, recipient, signer, locale=locale)
+        html = html.replace("</head>", f"<style>{css}</style></head>")
+        pages += pages_of(HTML(string=html).write_pdf())
+    return time.perf_counter() - start, pages
+
+
+def project(engine: LetterEngine, campaign, recipient: str, locale: str, count: int):
+    start = time.perf_counter()
+    pdf = engine.batch_pdf(campaign, recipient, signers(locale, count), locale=locale)
+    return time.perf_counter() - start, pages_of(pdf)
+
+
+def where_time_goes(engine: LetterEngine, campaign, recipient: str) -> None:
+    """One 10-letter chunk under the profiler, summarised by rendering stage."""
+    plan = engine.plan(campaign, recipient, "en")
+    batch = signers("en", 10)
+    profile = cProfile.Profile()
+    profile.enable()
+    engine.chunk_pdf(plan, batch)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "chunk_pdf")
+    stages = {
+        "letter HTML (Jinja, citations)": ("article_html",),
+        "CSS cascade": ("get_all_computed_styles",),
+        "box building": ("build_formatting_structure",),
+        "page layout (all)": ("layout_document",),
+        "  of which footnote area re-layout": ("_update_footnote_area",),
+        "drawing": ("paint",),
+        "PDF writing + font subsetting": ("generate_pdf",),
+    }
+    print("  where the time goes (one 10-letter chunk, one process):")
+    for label, names in stages.items():
+        spent = sum(v[3] for k, v in stats.stats.items() if k[2] in names)
+        print(f"    {label:<38} {spent:6.2f} s  {100 * spent / total:5.1f} %")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--letters", type=int, default=120, help="letters per batch")
+    parser.add_argument("--baseline-letters", type=int, default=8)
+    parser.add_argument("--recipient", default="emb-us")
+    parser.add_argument("--processes", type=int, default=None)
+    args, _unknown = parser.parse_known_args()
+
+    engine = LetterEngine(ROOT / "letters", ROOT / "static", ROOT / "locales",
+                          processes=args.processes)
+    campaign = load_campaign(ROOT / "letters", SLUG)
+    engine.letter_pdf(campaign, args.recipient, signers("en", 1)[0], locale="en")  # warm up
+
+    base_time, base_pages = baseline(engine, campaign, args.recipient, "en",
+                                     args.baseline_letters)
+    base_lps, base_pps = args.baseline_letters / base_time, base_pages / base_time
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (other work skews the figures)")
+    print(f"letter: {campaign.letter_for(args.recipient).id} to {args.recipient}, "
+          f"{base_pages / args.baseline_letters:.1f} pages per letter in English, "
+          f"{engine.processes} process(es)")
+    print(f"  plain WeasyPrint, one write_pdf per letter (en, {args.baseline_letters} letters): "
+          f"{base_lps:6.2f} letters/s  {base_pps:6.2f} pages/s")
+
+    results = {}
+    for locale in ("en", "ko", "zh_Hans"):
+        elapsed, pages = project(engine, campaign, args.recipient, locale, args.letters)
+        results[locale] = (elapsed, pages)
+        print(f"  project batch ({locale}, {args.letters} letters): "
+              f"{args.letters / elapsed:6.2f} letters/s  {pages / elapsed:6.2f} pages/s  "
+              f"({elapsed:.1f} s, {pages} pages)")
+
+    en_time, en_pages = results["en"]
+    per_page = {loc: t / p for loc, (t, p) in results.items()}
+    ratio = (en_pages / en_time) / base_pps
+    own, children = peak_rss_mib()
+    print("summary:")
+    print(f"  English batch vs plain baseline, per page: {ratio:.2f}x  (goal >= 2.5x)")
+    print(f"  English batch: {args.letters / en_time:.2f} letters/s of "
+          f"{en_pages / args.letters:.1f} pages = {en_pages / en_time:.1f} pages/s "
+          f"(goal 40 one-page letters/s, i.e. 40 pages/s)")
+    print(f"  Korean / English time per page: {per_page['ko'] / per_page['en']:.2f}  "
+          f"(goal <= 1.3)")
+    print(f"  Chinese / English time per page: {per_page['zh_Hans'] / per_page['en']:.2f}  "
+          f"(goal <= 1.3)")
+    print(f"  peak RSS: main process {own:.0f} MiB, largest worker {children:.0f} MiB "
+          f"(a worker holds one chunk of at most {CHUNK_SIZE} letters and is replaced every "
+          f"4 chunks; try --letters 2000)")
+    if ratio < 2.5 or args.letters / en_time < 40:
+        where_time_goes(engine, campaign, args.recipient)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Citations: numbered footnotes and a "Sources" list, formatted from CSL-JSON sources in the
+letter's language.
+
+Formatting is done here with Babel rather than citeproc-py, because citeproc-py neither escapes
+HTML nor writes CJK names family-first. Every field goes through ``markupsafe.escape``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.lists import format_list
+from markupsafe import Markup, escape
+
+from campaign.content.model import Name, Source, SourceDate
+from campaign.letters import terms
+from campaign.letters.errors import LetterError
+
+Gettext = Callable[[str], str]
+
+# Documents whose titles are set in italics (their own publications), the rest in quotes.
+_ITALIC_TYPES = {"book", "report", "legislation", "legal_case", "treaty", "bill", "regulation",
+                 "thesis", "webpage", "dataset", "document", "standard"}
+
+
+def _is_cjk(text: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA"))
+               for ch in text)
+
+
+def format_name(name: Name) -> str:
+    """A name as printed in a note: an organisation as given; a person given-name first, except
+    CJK names, which are written family name first without a space or comma."""
+    if name.literal:
+        return name.literal
+    if _is_cjk(name.family + name.given):
+        return f"{name.family}{name.given}"
+    parts = [name.given, name.particle, name.family]
+    text = " ".join(p for p in parts if p)
+    return f"{text}, {name.suffix}" if name.suffix else text
+
+
+def format_source_date(date: SourceDate, locale: Locale, gettext: Gettext) -> str:
+    """The date in the letter's language, with only the precision the source has."""
+    if date.literal:
+        text = date.literal
+    elif date.year and date.month and date.day and date.as_date():
+        text = format_date(date.as_date(), "long", locale=locale)
+    elif date.year and date.month:
+        text = format_skeleton("yMMMM", dt.date(date.year, date.month, 1), locale=locale)
+    elif date.year:
+        text = format_skeleton("y", dt.date(date.year, 1, 1), locale=locale)
+    else:
+        return ""
+    if date.circa:
+        text = gettext(terms.CIRCA) % {"date": text}
+    return text
+
+
+def format_locator(locator: str | None, label: str, gettext: Gettext) -> str:
+    if not locator:
+        return ""
+    pattern = terms.LOCATOR_LABELS.get(label)
+    if pattern is None:
+        return f"{label} {locator}"
+    return gettext(pattern) % {"locator": locator}
+
+
+def _safe_url(url: str) -> str | None:
+    # Only web addresses become links; anything else (javascript:, file:) is printed as text.
+    return url if re.match(r"^https?://", url, re.IGNORECASE) else None
+
+
+def format_source(source: Source, language: str, locale: Locale, gettext: Gettext,
+                  locator: str = "") -> Markup:
+    """One citation as HTML: authors, title in the letter's language, container, publisher,
+    number, date, locator and URL."""
+    parts: list[Markup] = []
+    if source.authors:
+        names = [format_name(n) for n in source.authors]
+        parts.append(escape(format_list(names, locale=locale)))
+    title = source.title_in(language)
+    if title:
+        if source.type in _ITALIC_TYPES:
+            parts.append(Markup('<cite class="source-title">{}</cite>').format(title))
+        else:
+            parts.append(Markup('<span class="source-title">“{}”</span>').format(title))
+    for value in (source.container_title, source.publisher, source.number):
+        if value:
+            parts.append(escape(value))
+    if source.issued:
+        date = format_source_date(source.issued, locale, gettext)
+        if date:
+            parts.append(escape(date))
+    if locator:
+        parts.append(escape(locator))
+    if source.url:
+        href = _safe_url(source.url)
+        link = (Markup('<a class="source-url" href="{}">{}</a>').format(href, source.url)
+                if href else escape(source.url))
+        parts.append(link)
+    return Markup(", ").join(parts) + Markup(".")
+
+
+def format_note(source: Source, language: str, locator: str = "") -> Markup:
+    """The short form printed at the foot of the page: title and locator. The full reference is
+    in the Sources list under the same number; long notes would crowd the page."""
+    title = source.title_in(language) or source.container_title or source.id
+    if source.type in _ITALIC_TYPES:
+        text = Markup('<cite class="source-title">{}</cite>').format(title)
+    else:
+        text = Markup('<span class="source-title">“{}”</span>').format(title)
+    if locator:
+        text += Markup(", ") + escape(locator)
+    return text + Markup(".")
+
+
+# A footnote holds one or more notes (citations in a row share one call, "¹,²"); the end markers
+# let ``group_citations`` find them (signer text can never contain them: "<" is escaped).
+NOTE = ('<span class="footnote" data-n="{number}"><span class="note" data-n="{number}">{text}'
+        '</span><!--/note--></span><!--/fn-->')
+_CITE_ITEM = (r'<span class="footnote" data-n="[\d,]+">(?:(?!<!--/fn-->).)*</span><!--/fn-->'
+              r'|<sup class="cite-ref">[\d,]+</sup>')
+_CITE_RUN = re.compile(rf"(?:{_CITE_ITEM})(?:\s*(?:{_CITE_ITEM}))+", re.DOTALL)
+_NUMBERS = re.compile(r'<span class="footnote" data-n="([\d,]+)">|<sup class="cite-ref">([\d,]+)</sup>')
+_NOTES = re.compile(r'<span class="note" data-n="\d+">(?:(?!<!--/note-->).)*</span><!--/note-->',
+                    re.DOTALL)
+
+
+def _merge_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    numbers: list[str] = []
+    for footnote, ref in _NUMBERS.findall(run):
+        for number in (footnote or ref).split(","):
+            if number not in numbers:
+                numbers.append(number)
+    notes = _NOTES.findall(run)
+    if not notes:
+        return f'<sup class="cite-ref">{",".join(numbers)}</sup>'
+    return (f'<span class="footnote" data-n="{",".join(numbers)}">{"".join(notes)}'
+            "</span><!--/fn-->")
+
+
+def group_citations(html: str) -> str:
+    """Citations in a row become one call ("¹,²,³") and one footnote holding their notes: it
+    reads better, and WeasyPrint lays out the footnote area once per footnote, not per note."""
+    return _CITE_RUN.sub(_merge_run, html)
+
+
+@dataclass
+class CitedSource:
+    number: int
+    source: Source
+    locators: list[str]
+
+
+class Citations:
+    """The ``cite()`` of one letter: gives each source a number the first time it is cited and
+    reuses it afterwards; the footnote is printed once per source and locator.
+
+    ``notes=False`` (the courtesy translation) prints only the reference numbers, since the
+    notes and the Sources list already belong to the authoritative text.
+    """
+
+    def __init__(self, sources: Mapping[str, Source], language: str, gettext: Gettext):
+        self._sources = sources
+        self._language = language
+        self._locale = Locale.parse(language.replace("-", "_"))
+        self._gettext = gettext
+        self._cited: dict[str, CitedSource] = {}
+        self.notes = True
+
+    def retarget(self, language: str, gettext: Gettext) -> None:
+        """Continue the same numbering in another language (the courtesy translation)."""
+        self._language = language
+        self._locale = Locale.parse(language.replace("-", "_"))
+        self._gettext = gettext
+        self.notes = False
+
+    def __call__(self, source_id: str, locator: str | None = None, label: str = "page") -> Markup:
+        source = self._sources.get(str(source_id))
+        if source is None:
+            raise LetterError(f"the letter cites '{source_id}', which is not in the sources")
+        where = format_locator(None if locator is None else str(locator), str(label),
+                               self._gettext)
+        cited = self._cited.get(source.id)
+        first = cited is None
+        if cited is None:
+            cited = CitedSource(len(self._cited) + 1, source, [])
+            self._cited[source.id] = cited
+        number = cited.number
+        new_locator = bool(where) and where not in cited.locators
+        if where and new_locator:
+            cited.locators.append(where)
+        if self.notes and (first or new_locator):
+            text = format_note(source, self._language, where)
+            return Markup(NOTE).format(number=number, text=text)  # noqa: S704 - a constant
+        return Markup('<sup class="cite-ref">{}</sup>').format(number)
+
+    def cited(self) -> list[dict[str, object]]:
+        """The Sources list, in the order of first citation, formatted without locators."""
+        return [
+            {"number": c.number,
+             "text": format_source(c.source, self._language, self._locale, self._gettext)}
+            for c in self._cited.values()
+        ]

@@ -1,0 +1,64 @@
+"""Citations: numbering, the Sources list, localized terms and escaping."""
+
+from __future__ import annotations
+
+import re
+
+from babel import Locale
+
+from campaign.content.model import Name, SourceDate
+from campaign.letters.citations import format_name, format_source_date
+
+
+def _html(engine, demo, signer, locale="en"):
+    return engine.letter_html(demo, "emb-us", signer, locale=locale)
+
+
+def test_repeated_source_reuses_its_number(engine, demo, signer):
+    html = _html(engine, demo, signer)
+    notes = re.findall(r'<span class="note" data-n="(\d+)">', html)
+    refs = re.findall(r'<sup class="cite-ref">(\d+)</sup>', html)
+    assert notes == ["1", "2", "3"] and refs == ["1"]
+
+
+def test_citations_in_a_row_share_one_call(engine, demo, signer):
+    html = _html(engine, demo, signer)
+    assert re.findall(r'<span class="footnote" data-n="([\d,]+)">', html) == ["1", "2,3"]
+
+
+def test_sources_list_numbers_match_notes(engine, demo, signer):
+    html = _html(engine, demo, signer)
+    assert re.findall(r'<li value="(\d+)">', html) == ["1", "2", "3"]
+
+
+def test_locator_label_is_localized(engine, demo, signer):
+    assert "第33条" in _html(engine, demo, signer, "zh_Hans")
+
+
+def test_source_title_in_letter_language(engine, demo, signer):
+    assert "난민의 지위에 관한 협약" in _html(engine, demo, signer, "ko")
+
+
+def test_source_fields_are_escaped(engine, demo, signer):
+    html = _html(engine, demo, signer)
+    assert "Torture &lt;and&gt; Other" in html and "<and>" not in html
+
+
+def test_non_web_url_is_not_a_link(engine, demo, signer):
+    assert 'href="javascript:' not in _html(engine, demo, signer)
+
+
+def test_cjk_name_is_family_first_without_space():
+    assert format_name(Name(family="李", given="明博")) == "李明博"
+
+
+def test_latin_name_is_given_first():
+    assert format_name(Name(family="Kirby", given="Michael")) == "Michael Kirby"
+
+
+def test_year_month_date_in_locale():
+    assert format_source_date(SourceDate(1984, 12), Locale.parse("fr"), str) == "décembre 1984"
+
+
+def test_circa_year_is_marked(engine, demo, signer):
+    assert "c. 2014" in _html(engine, demo, signer)

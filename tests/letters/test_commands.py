@@ -1,0 +1,80 @@
+"""`campaign letter render` and `campaign letter batch`."""
+
+from __future__ import annotations
+
+from tests.letters.conftest import pdf_text
+
+RENDER = ["letter", "render", "--campaign", "demo", "--recipient", "emb-gb", "--name", "Jane Doe",
+          "--country", "GB", "--city", "London"]
+
+
+def test_render_writes_pdf(letters_app, tmp_path):
+    out = tmp_path / "letter.pdf"
+    result = letters_app.test_cli_runner().invoke(args=[*RENDER, "--locale", "en", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Jane Doe" in pdf_text(out.read_bytes())
+
+
+def test_render_reads_message_file(letters_app, tmp_path):
+    message = tmp_path / "message.txt"
+    message.write_text("\ufeffMy own paragraph.\n\nAnd a second one.", encoding="utf-8")
+    out = tmp_path / "letter.pdf"
+    letters_app.test_cli_runner().invoke(args=[*RENDER, "--locale", "en", "--message-file",
+                                               str(message), "-o", str(out)])
+    assert "And a second one." in pdf_text(out.read_bytes())
+
+
+def test_render_warns_when_strings_are_untranslated(letters_app, tmp_path):
+    (tmp_path / "locales").mkdir(exist_ok=True)
+    result = letters_app.test_cli_runner().invoke(
+        args=[*RENDER, "--locale", "ko", "-o", str(tmp_path / "x.pdf")])
+    assert "WARNING" in result.output and "not translated into ko" in result.output
+
+
+def test_render_unknown_recipient_names_it(letters_app, tmp_path):
+    args = [*RENDER, "-o", str(tmp_path / "x.pdf")]
+    args[args.index("emb-gb")] = "nobody"
+    result = letters_app.test_cli_runner().invoke(args=args)
+    assert result.exit_code != 0 and "nobody" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_render_language_outside_campaign_is_refused(letters_app, tmp_path):
+    result = letters_app.test_cli_runner().invoke(
+        args=[*RENDER, "--locale", "it", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "--locale" in result.output
+
+
+def _signers(tmp_path):
+    csv_file = tmp_path / "signers.csv"
+    csv_file.write_text("\ufeffname,country,city,postcode,message\n"
+                        "Ann,GB,London,N1,Hello\n"
+                        "Bad,XYZ,,,\n"
+                        "김민준,KR,Busan,48058,\"첫째\n\n둘째\"\n", encoding="utf-8")
+    return csv_file
+
+
+def test_batch_writes_one_pdf_with_every_good_row(letters_app, tmp_path):
+    out = tmp_path / "all.pdf"
+    letters_app.test_cli_runner().invoke(args=[
+        "letter", "batch", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en",
+        "--signers", str(_signers(tmp_path)), "-o", str(out)])
+    text = pdf_text(out.read_bytes())
+    assert "Ann" in text and "김민준" in text and "Bad" not in text
+
+
+def test_batch_reports_bad_rows_with_file_and_row(letters_app, tmp_path):
+    signers = _signers(tmp_path)
+    result = letters_app.test_cli_runner().invoke(args=[
+        "letter", "batch", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en",
+        "--signers", str(signers), "-o", str(tmp_path / "all.pdf")])
+    assert f"{signers}:3: the country 'XYZ'" in result.output
+    assert "skipped 1 bad row" in result.output and result.exit_code == 1
+
+
+def test_batch_to_folder_writes_one_pdf_per_signer(letters_app, tmp_path):
+    out = tmp_path / "letters-out"
+    letters_app.test_cli_runner().invoke(args=[
+        "letter", "batch", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en",
+        "--signers", str(_signers(tmp_path)), "-o", f"{out}/"])
+    assert sorted(p.name for p in out.iterdir()) == ["letter-00001.pdf", "letter-00002.pdf"]

@@ -1,0 +1,58 @@
+"""The shipped campaign: every letter for every recipient."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from campaign.content import load_campaign
+from campaign.letters.engine import LetterEngine
+from campaign.letters.merge import SignerDetails
+from campaign.settings import PROJECT_ROOT
+from tests.letters.conftest import pdf_text
+
+SLUG = "stop-forced-repatriation"
+LETTERS = PROJECT_ROOT / "letters"
+
+pytestmark = pytest.mark.skipif(not (LETTERS / SLUG / "campaign.toml").is_file(),
+                                reason="the shipped campaign is not there yet")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    campaign = load_campaign(LETTERS, SLUG)
+    engine = LetterEngine(LETTERS, PROJECT_ROOT / "static", PROJECT_ROOT / "locales",
+                          processes=1)
+    return engine, campaign
+
+
+def _recipients():
+    if not (LETTERS / SLUG / "campaign.toml").is_file():
+        return []
+    return sorted(load_campaign(LETTERS, SLUG).recipients)
+
+
+SIGNER = SignerDetails("Hong Gildong 홍길동", "KR", "Seoul", "03187", "In my words.")
+
+
+@pytest.mark.parametrize("recipient_id", _recipients())
+def test_every_recipient_gets_a_letter_in_its_language(shipped, recipient_id):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, recipient_id, SIGNER)
+    assert "Hong Gildong" in html and 'class="footnote"' in html
+
+
+@pytest.mark.parametrize("letter_id", ["prc", "un", "rok"])
+def test_every_letter_prints_signer_address_and_notes(shipped, letter_id):
+    engine, campaign = shipped
+    recipient = campaign.recipients_of(letter_id)[0]
+    html = engine.letter_html(campaign, recipient.id, SIGNER, locale="en")
+    first_note = re.search(r'<span class="note" data-n="1">(.*?)</span><!--/note-->', html).group(1)
+    note_text = unescape(re.sub(r"<[^>]+>", "", first_note))
+    text = " ".join(pdf_text(engine.letter_pdf(campaign, recipient.id, SIGNER,
+                                               locale="en")).split())
+    assert "Hong Gildong 홍길동" in text
+    assert recipient.city in text
+    assert f"1. {note_text}" in text
