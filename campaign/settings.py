@@ -31,6 +31,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "BASE_URL": "",
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Per client IP (behind a proxy, configure ProxyFix so this is the visitor's address).
+        "SIGN_RATE_LIMIT": "10 per minute;200 per day",
+        "CONFIRM_RATE_LIMIT": "30 per minute",
         "JOBS_BACKEND": "inprocess",  # or "celery"
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "CELERY_RESULT_BACKEND": "",

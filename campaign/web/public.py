@@ -1,5 +1,341 @@
-"""public pages."""
+"""Public pages: the campaign list, the petition with its sign form, confirmation, the thank-you
+page and the signer's own page (see, download, erase). Complete without JavaScript."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import quote
+
+from babel import Locale
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms.validators import InputRequired
+
+from campaign.app_context import library
+from campaign.content.errors import ContentErrors
+from campaign.content.model import Campaign
+from campaign.extensions import limiter
+from campaign.letters.errors import LetterError
+from campaign.signatures import service
+from campaign.signatures.forms import SignForm
+from campaign.signatures.mail import MailError
+from campaign.signatures.petition import render_petition
+from campaign.storage.base import utcnow
 
 bp = Blueprint("public", __name__)
+
+
+def _sign_limit() -> str:
+    return current_app.config["SIGN_RATE_LIMIT"]
+
+
+def _confirm_limit() -> str:
+    return current_app.config["CONFIRM_RATE_LIMIT"]
+
+
+@bp.url_value_preprocessor
+def pull_locale(endpoint, values):
+    if values and "locale" in values:
+        if values["locale"] not in current_app.config["LANGUAGES"]:
+            abort(404)
+        g.locale = values["locale"]
+
+
+@bp.url_defaults
+def add_locale(endpoint, values):
+    if ("locale" not in values and getattr(g, "locale", None)
+            and current_app.url_map.is_endpoint_expecting(endpoint, "locale")):
+        values["locale"] = g.locale
+
+
+@bp.context_processor
+def default_languages():
+    # Every public page offers the language switcher; pages of a campaign narrow it to the
+    # campaign's languages by passing their own ``languages``.
+    return {"languages": _languages(None)}
+
+
+@bp.app_errorhandler(429)
+def too_many_requests(error):
+    return render_template("public/too_many.html"), 429
+
+
+def _campaign(slug: str) -> Campaign:
+    try:
+        return library().get(slug)
+    except (KeyError, ContentErrors):
+        abort(404)
+
+
+def _base_url() -> str:
+    return current_app.config.get("BASE_URL") or request.host_url
+
+
+def _languages(campaign: Campaign | None) -> tuple[tuple[str, str], ...]:
+    """(locale, its name in its own language), for the language switcher."""
+    offered = current_app.config["LANGUAGES"]
+    return _native_names(tuple(c for c in (campaign.languages if campaign else offered)
+                               if c in offered))
+
+
+@cache
+def _native_names(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((code, Locale.parse(code).get_display_name(code)) for code in codes)
+
+
+def share_links(url: str, text: str) -> list[tuple[str, str]]:
+    """Plain links to share a page: no third-party script runs on our pages."""
+    u, t = quote(url, safe=""), quote(text, safe="")
+    return [
+        (_("Email"), f"mailto:?subject={t}&body={t}%0A%0A{u}"),
+        ("X", f"https://twitter.com/intent/tweet?text={t}&url={u}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={u}"),
+        ("WhatsApp", f"https://wa.me/?text={t}%20{u}"),
+        ("Telegram", f"https://t.me/share/url?url={u}&text={t}"),
+        ("LINE", f"https://social-plugins.line.me/lineit/share?url={u}"),
+    ]
+
+
+def _country_names(locale: str) -> dict[str, str]:
+    return dict(Locale.parse(locale).territories)
+
+
+def _delivery_summary(slug: str):
+    # Filled by the organizer area when it registers a provider; absent, the block is not shown.
+    provider = current_app.extensions.get("campaign.delivery_summary")
+    return provider(slug) if provider else None
+
+
+@bp.get("/")
+def root():
+    offered = current_app.config["LANGUAGES"]
+    best = request.accept_languages.best_match(
+        offered + [c.replace("_Hans", "") for c in offered if "_" in c]) or offered[0]
+    if best not in offered:
+        best = next((c for c in offered if c.startswith(best)), offered[0])
+    return redirect(url_for("public.campaigns", locale=best), 302)
+
+
+@bp.get("/<locale>/")
+def campaigns(locale: str):
+    found = library().all()
+    counts = {c.slug: service.count(c.slug).count for c in found}
+    return render_template("public/index.html", campaigns=found, counts=counts,
+                           languages=_languages(None))
+
+
+def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int = 200):
+    petition = render_petition(campaign, locale, current_app.config["LOCALES_DIR"])
+    count = service.count(campaign.slug)
+    url = url_for("public.petition", locale=locale, slug=campaign.slug, _external=True)
+    goal = max(campaign.goal, 1)
+    return render_template(
+        "public/petition.html",
+        campaign=campaign, petition=petition, form=form, count=count,
+        percent=format_percent(min(1.0, count.count / goal), "#,##0.#%"),
+        chart=_chart(count.by_country, _country_names(locale)),
+        recent=service.recent_signers(campaign.slug),
+        country_names=_country_names(locale),
+        languages=_languages(campaign),
+        share=share_links(url, campaign.title),
+        delivery_summary=_delivery_summary(campaign.slug),
+        is_open=campaign.is_open(utcnow().date()),
+        retention_days=campaign.retention_days,
+    ), status
+
+
+def _chart(by_country: dict[str, int], names: dict[str, str], top: int = 10) -> dict:
+    """Geometry of a horizontal bar chart of the top countries, drawn with SVG attributes (the
+    Content-Security-Policy allows no inline style). Units are a 600-wide canvas that scales
+    evenly: a label column, the bars, then the number."""
+    rows = list(by_country.items())[:top]
+    biggest = max((n for _, n in rows), default=1)
+    bar_height, gap, label_width, bar_space = 22, 10, 190, 330
+    bars = [
+        {"code": code, "name": names.get(code, code), "count": n,
+         "y": i * (bar_height + gap), "width": max(2.0, n * bar_space / biggest)}
+        for i, (code, n) in enumerate(rows)
+    ]
+    return {"bars": bars, "height": max(1, len(bars) * (bar_height + gap) - gap),
+            "bar_height": bar_height, "label_width": label_width, "width": 600}
+
+
+@bp.get("/<locale>/c/<slug>/")
+def petition(locale: str, slug: str):
+    campaign = _campaign(slug)
+    form = SignForm()
+    form.set_countries(locale)
+    return _petition_page(campaign, locale, form)
+
+
+@bp.post("/<locale>/c/<slug>/")
+@limiter.limit(_sign_limit)
+def sign(locale: str, slug: str):
+    campaign = _campaign(slug)
+    form = SignForm()
+    form.set_countries(locale)
+    if form.is_bot():
+        # Dropped silently: the bot sees what a person would, and learns nothing.
+        return redirect(url_for("public.check_email", locale=locale, slug=slug), 303)
+    if not form.validate():
+        return _petition_page(campaign, locale, form, status=400)
+    try:
+        service.sign(campaign, form.signer(), locale=locale, base_url=_base_url())
+    except service.CampaignClosed:
+        return render_template("public/message.html", campaign=campaign,
+                               heading=_("This petition is closed"),
+                               text=_("It no longer accepts signatures. Thank you for your "
+                                      "support.")), 409
+    except MailError:
+        current_app.logger.exception("confirmation mail failed")
+        return render_template("public/message.html", campaign=campaign,
+                               heading=_("We could not send the email"),
+                               text=_("Please try again in a few minutes.")), 503
+    return redirect(url_for("public.check_email", locale=locale, slug=slug), 303)
+
+
+@bp.get("/<locale>/c/<slug>/check-your-email")
+def check_email(locale: str, slug: str):
+    campaign = _campaign(slug)
+    return render_template("public/check_email.html", campaign=campaign,
+                           languages=_languages(campaign))
+
+
+class ConfirmForm(FlaskForm):
+    """Only a POST confirms: mail scanners that fetch every link must not sign for anyone."""
+
+
+class EraseForm(FlaskForm):
+    really = BooleanField(_l("Yes, erase my name, email address and message"),
+                          validators=[InputRequired(message=_l("Please tick the box to erase "
+                                                                "your data."))])
+
+
+def _invalid_link(status: int = 404, expired: bool = False):
+    text = (_("This confirmation link has expired. Please sign again: you will get a new link.")
+            if expired else _("This link is not valid. It may have been used to erase a "
+                              "signature, or copied incompletely."))
+    return render_template("public/message.html", campaign=None,
+                           heading=_("Link not valid"), text=text), status
+
+
+@bp.get("/<locale>/confirm/<token>")
+def confirm_page(locale: str, token: str):
+    try:
+        signature = service.pending_signature(token)
+    except service.ExpiredToken:
+        return _invalid_link(410, expired=True)
+    except service.InvalidToken:
+        return _invalid_link()
+    campaign = _campaign(signature.campaign_slug)
+    return render_template("public/confirm.html", campaign=campaign, signature=signature,
+                           form=ConfirmForm(), token=token)
+
+
+@bp.post("/<locale>/confirm/<token>")
+@limiter.limit(_confirm_limit)
+def confirm(locale: str, token: str):
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        result = service.confirm(library().get, token)
+    except service.ExpiredToken:
+        return _invalid_link(410, expired=True)
+    except service.InvalidToken:
+        return _invalid_link()
+    return redirect(url_for("public.thanks", locale=locale,
+                            token=result.signature.privacy_token), 303)
+
+
+def _my(token: str):
+    try:
+        signature = service.my_signature(token)
+    except service.InvalidToken:
+        return None, None
+    return signature, _campaign(signature.campaign_slug)
+
+
+@bp.get("/<locale>/my/<token>/thanks")
+def thanks(locale: str, token: str):
+    signature, campaign = _my(token)
+    if signature is None:
+        return _invalid_link()
+    url = url_for("public.petition", locale=locale, slug=campaign.slug, _external=True)
+    recipient = campaign.recipients.get(signature.recipient_id) \
+        or campaign.default_recipient_for(signature.country)
+    return render_template("public/thanks.html", campaign=campaign, signature=signature,
+                           token=token, recipient=recipient, share=share_links(url,
+                                                                               campaign.title),
+                           count=service.count(campaign.slug))
+
+
+@bp.get("/<locale>/my/<token>")
+def my_signature(locale: str, token: str):
+    signature, campaign = _my(token)
+    if signature is None:
+        return _invalid_link()
+    recipient = campaign.recipients.get(signature.recipient_id) \
+        or campaign.default_recipient_for(signature.country)
+    return render_template("public/my.html", campaign=campaign, signature=signature, token=token,
+                           recipient=recipient, form=EraseForm(),
+                           country_names=_country_names(locale))
+
+
+@bp.get("/<locale>/my/<token>/letter.pdf")
+def letter(locale: str, token: str):
+    signature, campaign = _my(token)
+    if signature is None:
+        return _invalid_link()
+    try:
+        pdf, filename = service.letter_pdf(token, campaign)
+    except LetterError:
+        current_app.logger.exception("the personal letter could not be rendered")
+        return render_template("public/message.html", campaign=campaign,
+                               heading=_("Your letter cannot be prepared right now"),
+                               text=_("Please try again later with the link in our email. "
+                                      "Your signature is safe.")), 503
+    except service.InvalidToken:
+        return render_template("public/message.html", campaign=campaign,
+                               heading=_("Please confirm your signature first"),
+                               text=_("Your letter is ready once you have confirmed your "
+                                      "signature with the link in our email.")), 409
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<locale>/my/<token>/erase")
+@limiter.limit(_confirm_limit)
+def erase(locale: str, token: str):
+    signature, campaign = _my(token)
+    if signature is None:
+        return _invalid_link()
+    form = EraseForm()
+    if not form.validate():
+        recipient = campaign.recipients.get(signature.recipient_id) \
+            or campaign.default_recipient_for(signature.country)
+        return render_template("public/my.html", campaign=campaign, signature=signature,
+                               token=token, recipient=recipient, form=form,
+                               country_names=_country_names(locale)), 400
+    try:
+        service.erase(token)
+    except service.InvalidToken:
+        return _invalid_link()
+    return render_template("public/message.html", campaign=campaign,
+                           heading=_("Your data has been erased"),
+                           text=_("Your name, email address and message are gone. Your "
+                                  "signature no longer counts. Thank you for your support."))

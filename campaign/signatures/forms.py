@@ -1,0 +1,140 @@
+"""The sign form: Flask-WTF fields whose checks are the pure rules in ``rules.py``."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, widgets
+from wtforms import i18n as wtforms_i18n
+from wtforms.validators import InputRequired, ValidationError
+
+from campaign.content.territories import country_codes
+from campaign.signatures import rules
+
+# The rules' English messages, marked here for translation (the rules module has no Flask).
+MESSAGES = {
+    rules.NAME_REQUIRED: _l("Please enter your name."),
+    rules.NAME_TOO_LONG: _l("Please use at most 200 characters for your name."),
+    rules.NAME_CONTROL: _l("Your name contains characters that cannot be printed."),
+    rules.NAME_URL: _l("Please enter your name, not a web address."),
+    # Translators: refused because spreadsheets treat such text as a formula.
+    rules.NAME_FORMULA: _l("A name cannot start with = + - or @."),
+    rules.NAME_NO_LETTER: _l("Please enter your name in letters."),
+    rules.EMAIL_INVALID: _l("Please enter a valid email address."),
+    rules.COUNTRY_INVALID: _l("Please choose your country."),
+    rules.CITY_TOO_LONG: _l("Please use at most 120 characters for your city."),
+    rules.POSTCODE_TOO_LONG: _l("Please use at most 32 characters for your postcode."),
+    rules.MESSAGE_TOO_LONG: _l("Please keep your message under 2,000 characters."),
+    rules.TEXT_CONTROL: _l("This field contains characters that cannot be printed."),
+}
+
+
+def _collation_key(name: str) -> tuple[str, str]:
+    """An approximation of the locale's alphabetical order without ICU: accents fold onto their
+    base letter (É with E), Hangul and kana keep their code-point order, which is their
+    dictionary order."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name)
+                     if not unicodedata.combining(c))
+    return folded.casefold(), name
+
+
+@cache
+def country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """(ISO code, name in ``locale``) for every country, sorted by name."""
+    names = Locale.parse(locale).territories
+    english = Locale("en").territories
+    pairs = [(code, names.get(code) or english.get(code, code)) for code in country_codes()]
+    return tuple(sorted(pairs, key=lambda pair: _collation_key(pair[1])))
+
+
+@cache
+def _options_html(locale: str) -> str:
+    return "".join(f'<option value="{code}">{escape(name)}</option>'
+                   for code, name in country_choices(locale))
+
+
+def country_options(locale: str, selected: str | None) -> Markup:
+    """The country ``<option>`` list, built once per language (WTForms would build 250 options
+    on every page view); the chosen country, if any, is marked selected."""
+    choose = _l("Choose your country")
+    prompt = f'<option value="">{escape(str(choose))}</option>'
+    options = _options_html(locale)
+    if selected and len(selected) == 2 and selected.isalpha():
+        options = options.replace(f'value="{selected}">', f'value="{selected}" selected>', 1)
+    return Markup(prompt + options)  # noqa: S704 (names escaped above; codes are A-Z only)
+
+
+def _rule(check):
+    """A WTForms validator that runs a rule and reports its message in the page's language;
+    the cleaned value replaces the field's data."""
+
+    def validator(form, field):
+        try:
+            field.data = check(field.data or "")
+        except rules.InvalidSignature as exc:
+            raise ValidationError(str(MESSAGES.get(exc.message, exc.message))) from exc
+
+    return validator
+
+
+@cache
+def _wtforms_translations(locale: str):
+    return wtforms_i18n.get_translations([locale.replace("_Hans", "_CN"), "en"])
+
+
+class SignForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            # Flask-WTF loads WTForms' catalog from disk on every request; once per language
+            # is enough on the busiest form of the site.
+            return _wtforms_translations(str(get_locale() or "en"))
+
+    name = StringField(_l("Your name"), validators=[_rule(rules.validate_name)])
+    email = EmailField(_l("Email address"), validators=[_rule(rules.validate_email_address)])
+    country = SelectField(_l("Country"), validators=[_rule(rules.validate_country)],
+                          validate_choice=False)
+    city = StringField(_l("City"), validators=[_rule(rules.validate_city)])
+    postcode = StringField(_l("Postcode (optional)"), validators=[_rule(rules.validate_postcode)])
+    message = TextAreaField(_l("Your message to the recipient (optional)"),
+                            validators=[_rule(rules.validate_message)])
+    show_name = BooleanField(_l("Show my name: on this page among recent signers, and to the recipients"))
+    updates = BooleanField(_l("Email me news about this campaign"))
+    consent = BooleanField(validators=[InputRequired(
+        message=_l("Please agree to how your signature is used, or you cannot sign."))])
+    # Honeypot: hidden from people by CSS and from assistive technology; bots fill it in.
+    website = StringField(_l("Leave this field empty"))
+
+    def set_countries(self, locale: str) -> None:
+        self.locale = locale
+        self.country.choices = []  # rendered by ``country_options``; validated by the rule
+
+    def country_select(self, **attributes) -> Markup:
+        """The country ``<select>`` with the form's attributes and the cached options."""
+        attributes.setdefault("id", self.country.id)
+        attributes.setdefault("name", self.country.name)
+        return Markup("<select {}>{}</select>").format(
+            Markup(widgets.html_params(**attributes)),  # noqa: S704 (html_params escapes)
+            country_options(self.locale, self.country.data))
+
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+    def signer(self) -> rules.SignerInput:
+        """The validated fields as plain data (call after ``validate()``)."""
+        return rules.SignerInput(
+            name=rules.neutralise_cell(self.name.data),
+            email=self.email.data,
+            email_key=rules.normalise_email(self.email.data),
+            country=self.country.data,
+            city=rules.neutralise_cell(self.city.data or ""),
+            postcode=rules.neutralise_cell(self.postcode.data or ""),
+            message=self.message.data or "",
+            show_name=bool(self.show_name.data),
+            updates=bool(self.updates.data),
+        )

@@ -1,0 +1,85 @@
+"""The petition text: the campaign's ``petition.html`` rendered in the sandbox, in one language,
+with numbered citations and the list of sources they point to."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
+
+from campaign.content.model import Campaign, Source
+from campaign.content.templates import make_sandbox
+
+# Short forms of CSL locator labels, as printed after a reference number.
+LOCATOR_LABELS = {"paragraph": "para.", "article": "art.", "page": "p.", "section": "s.",
+                  "chapter": "ch.", "note": "n."}
+
+
+@dataclass(frozen=True)
+class Reference:
+    number: int
+    source: Source
+    title: str
+
+
+@dataclass(frozen=True)
+class PetitionText:
+    html: Markup
+    references: tuple[Reference, ...]
+
+
+_cache: dict[tuple[int, str], tuple[Campaign, PetitionText]] = {}
+_translations: dict[tuple[str, str], NullTranslations] = {}
+_lock = threading.Lock()
+
+
+def translations(locales_dir: str, locale: str) -> NullTranslations:
+    key = (locales_dir, locale)
+    with _lock:
+        if key not in _translations:
+            _translations[key] = Translations.load(locales_dir, [locale])
+        return _translations[key]
+
+
+def render_petition(campaign: Campaign, locale: str, locales_dir: str) -> PetitionText:
+    """Renders (once per campaign version and language) the petition text."""
+    key = (id(campaign), locale)
+    with _lock:
+        cached = _cache.get(key)
+        if cached and cached[0] is campaign:
+            return cached[1]
+    text = _render(campaign, locale, locales_dir)
+    with _lock:
+        _cache[key] = (campaign, text)
+    return text
+
+
+def _render(campaign: Campaign, locale: str, locales_dir: str) -> PetitionText:
+    env = make_sandbox(Path(campaign.directory))
+    # On a web page the line break after ``{% endtrans %}`` is the space between two sentences;
+    # trimming it (right for letter layout) would glue the sentences together.
+    env.trim_blocks = False
+    env.install_gettext_translations(translations(locales_dir, locale),  # type: ignore[attr-defined]
+                                     newstyle=True)
+    numbers: dict[str, int] = {}
+
+    def cite(source_id: str, locator: str = "", label: str = "page") -> Markup:
+        if source_id not in campaign.sources:
+            return Markup("")
+        number = numbers.setdefault(source_id, len(numbers) + 1)
+        where = f" {LOCATOR_LABELS.get(label, label)} {locator}" if locator else ""
+        return Markup('<sup class="cite"><a href="#ref-{n}">[{n}{w}]</a>'
+                      "</sup>").format(n=number, w=escape(where))
+
+    html = env.get_template(campaign.petition).render(cite=cite, locale=locale,
+                                                      campaign=campaign.slug)
+    references = tuple(
+        Reference(number, campaign.sources[source_id],
+                  campaign.sources[source_id].title_in(locale))
+        for source_id, number in sorted(numbers.items(), key=lambda item: item[1])
+    )
+    # The sandbox autoescapes: signer-free content whose variables are already escaped.
+    return PetitionText(Markup(html), references)  # noqa: S704

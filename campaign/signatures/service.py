@@ -1,0 +1,524 @@
+"""Use-cases of signing: sign, confirm, read the count, erase, anonymise.
+
+Decisions worth knowing:
+
+- **One signature per person per campaign** is enforced by the unique key
+  ``(campaign_slug, email_key)``: ``sign`` inserts and catches ``IntegrityError``; it never checks
+  first, so two concurrent requests cannot both insert.
+- **Signing again** while pending re-sends a confirmation for the *same* signature (the details
+  first given are kept, and earlier links stay valid: a person may click whichever mail arrives);
+  once confirmed it sends an "already signed" mail carrying the privacy link. The caller gets the
+  same result in every case, so a page never reveals whether an address has signed.
+- **Counts are of confirmed signatures.** ``confirm`` moves pending → confirmed with
+  ``UPDATE … WHERE status = 'pending'`` and bumps the counters only when that changed a row, in the
+  same transaction: confirming twice counts once. Erasing a confirmed signature takes it out of the
+  counts (same transaction); anonymising keeps it counted (country and date stay).
+- **Tokens** are itsdangerous signatures over ``[signature id, token_version]`` with a salt per
+  purpose: a confirmation link expires after ``CONFIRMATION_MAX_AGE``; the privacy link does not
+  expire (it is how a person erases their data, months later). Bumping ``token_version`` revokes
+  both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import String, bindparam, cast, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from campaign.app_context import database
+from campaign.content.model import Campaign
+from campaign.signatures import mail as mailer
+from campaign.signatures.models import (
+    CONFIRMED,
+    ERASED,
+    ONLINE,
+    PENDING,
+    CampaignCounter,
+    CountryCounter,
+    Milestone,
+    Signature,
+)
+from campaign.signatures.rules import SignerInput
+from campaign.storage import audit
+from campaign.storage.base import utcnow
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SALT = "signature-confirm"
+PRIVACY_SALT = "signature-privacy"
+MILESTONES = (25, 50, 75, 100)
+
+
+class SignatureError(Exception):
+    """Base of this area's domain errors."""
+
+
+class InvalidToken(SignatureError):
+    """The link is not one we issued, or it was revoked."""
+
+
+class ExpiredToken(InvalidToken):
+    """The confirmation link is older than ``CONFIRMATION_MAX_AGE``."""
+
+
+class CampaignClosed(SignatureError):
+    """The campaign does not accept signatures today."""
+
+
+class RetentionNotOver(SignatureError):
+    """Anonymising was asked for before the campaign's retention period ended."""
+
+    def __init__(self, until: dt.date):
+        super().__init__(f"the retention period ends on {until.isoformat()}")
+        self.until = until
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def confirmation_token(signature: Signature) -> str:
+    return _serializer(CONFIRM_SALT).dumps([signature.id, signature.token_version])
+
+
+def privacy_token(signature: Signature) -> str:
+    return _serializer(PRIVACY_SALT).dumps([signature.id, signature.token_version])
+
+
+def _read_token(token: str, salt: str, max_age: int | None) -> tuple[int, int]:
+    try:
+        payload = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ExpiredToken("the link has expired") from exc
+    except BadSignature as exc:
+        raise InvalidToken("the link is not valid") from exc
+    if (not isinstance(payload, list) or len(payload) != 2
+            or not all(isinstance(v, int) for v in payload)):
+        raise InvalidToken("the link is not valid")
+    return payload[0], payload[1]
+
+
+def _signature_for(session: Session, token: str, salt: str, max_age: int | None) -> Signature:
+    signature_id, version = _read_token(token, salt, max_age)
+    signature = session.get(Signature, signature_id)
+    if signature is None or signature.token_version != version or signature.status == ERASED:
+        raise InvalidToken("the link is not valid")
+    return signature
+
+
+# --- what the pages show ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignatureView:
+    """A signature as shown to its signer (plain data, no ORM object leaves this module)."""
+
+    id: int
+    campaign_slug: str
+    status: str
+    name: str
+    email: str
+    country: str
+    city: str
+    postcode: str
+    message: str
+    show_name: bool
+    updates: bool
+    locale: str
+    recipient_id: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    privacy_token: str
+
+
+def _view(signature: Signature) -> SignatureView:
+    return SignatureView(
+        id=signature.id, campaign_slug=signature.campaign_slug, status=signature.status,
+        name=signature.name, email=signature.email or "", country=signature.country,
+        city=signature.city, postcode=signature.postcode, message=signature.message,
+        show_name=signature.show_name, updates=signature.updates, locale=signature.locale,
+        recipient_id=signature.recipient_id, created_at=signature.created_at,
+        confirmed_at=signature.confirmed_at, privacy_token=privacy_token(signature),
+    )
+
+
+@dataclass(frozen=True)
+class Count:
+    count: int
+    by_country: dict[str, int]
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class RecentSigner:
+    name: str
+    country: str
+    confirmed_at: dt.datetime
+
+
+# --- mail ---------------------------------------------------------------------------------------
+
+def _link(base_url: str, locale: str, kind: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/{locale}/{kind}/{token}"
+
+
+def _send(template: str, signature: Signature, campaign: Campaign,
+          subject: Callable[[], str], **links: str) -> None:
+    config = current_app.config
+    with force_locale(signature.locale):
+        context: dict[str, Any] = {
+            "campaign": campaign, "name": signature.name, "locale": signature.locale,
+            "max_age_days": max(1, int(config["CONFIRMATION_MAX_AGE"]) // 86400), **links,
+        }
+        message = mailer.Mail(
+            to=signature.email or "",
+            subject=subject(),
+            text=render_template(f"email/{template}.txt", **context),
+            html=render_template(f"email/{template}.html", **context),
+            link=links.get("confirm_link") or links.get("privacy_link", ""),
+        )
+    mailer.send(message, smtp_url=config["SMTP_URL"], outbox_dir=config["OUTBOX_DIR"],
+                sender=config["MAIL_FROM"])
+
+
+def _send_confirmation(signature: Signature, campaign: Campaign, base_url: str) -> None:
+    _send("confirm", signature, campaign,
+          # Translators: subject of the email asking a signer to confirm; %(title)s is the petition.
+          lambda: gettext("Please confirm your signature: %(title)s", title=campaign.title),
+          confirm_link=_link(base_url, signature.locale, "confirm", confirmation_token(signature)),
+          privacy_link=_link(base_url, signature.locale, "my", privacy_token(signature)))
+
+
+def _send_already_signed(signature: Signature, campaign: Campaign, base_url: str) -> None:
+    _send("already_signed", signature, campaign,
+          # Translators: subject of the email to someone who tried to sign a second time.
+          lambda: gettext("You have already signed: %(title)s", title=campaign.title),
+          privacy_link=_link(base_url, signature.locale, "my", privacy_token(signature)))
+
+
+# --- counters -----------------------------------------------------------------------------------
+
+def _insert(session: Session, table: Any):
+    """``INSERT … ON CONFLICT DO NOTHING`` in the session's dialect: safe when two transactions
+    create the same counter row at once."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _ensure_counters(session: Session, slug: str, country: str) -> None:
+    now = utcnow()
+    session.execute(_insert(session, CampaignCounter).values(
+        campaign_slug=slug, confirmed=0, pending=0, updated_at=now).on_conflict_do_nothing())
+    if country:
+        session.execute(_insert(session, CountryCounter).values(
+            campaign_slug=slug, country=country, confirmed=0).on_conflict_do_nothing())
+
+
+# The hot statements are built once, on the tables (Core), with bound parameters: an ORM-enabled
+# UPDATE first looks for matching objects in the session, and a statement built with its values
+# inline is re-analysed on every call; either costs more than running the statement.
+_campaign_counters = CampaignCounter.__table__
+_country_counters = CountryCounter.__table__
+_signatures = Signature.__table__
+_INSERT_SIGNATURE = insert(_signatures).returning(_signatures.c.id)
+_BUMP_CAMPAIGN = (
+    update(_campaign_counters)
+    .where(_campaign_counters.c.campaign_slug == bindparam("b_slug"))
+    .values(confirmed=_campaign_counters.c.confirmed + bindparam("b_confirmed"),
+            pending=_campaign_counters.c.pending + bindparam("b_pending"),
+            updated_at=bindparam("b_now"))
+    .returning(_campaign_counters.c.confirmed)
+)
+_BUMP_COUNTRY = (
+    update(_country_counters)
+    .where(_country_counters.c.campaign_slug == bindparam("b_slug"),
+           _country_counters.c.country == bindparam("b_country"))
+    .values(confirmed=_country_counters.c.confirmed + bindparam("b_confirmed"))
+)
+_CONFIRM = (
+    update(_signatures)
+    .where(_signatures.c.id == bindparam("b_id"),
+           _signatures.c.token_version == bindparam("b_version"),
+           _signatures.c.status == PENDING)
+    .values(status=CONFIRMED, confirmed_at=bindparam("b_now"))
+)
+
+
+def _bump_campaign(session: Session, slug: str, confirmed: int, pending: int) -> int | None:
+    return session.connection().execute(_BUMP_CAMPAIGN, {
+        "b_slug": slug, "b_confirmed": confirmed, "b_pending": pending, "b_now": utcnow(),
+    }).scalar_one_or_none()
+
+
+def _bump_country(session: Session, slug: str, country: str, confirmed: int) -> int:
+    return session.connection().execute(_BUMP_COUNTRY, {
+        "b_slug": slug, "b_country": country, "b_confirmed": confirmed}).rowcount
+
+
+def add_to_counters(session: Session, slug: str, country: str, *, confirmed: int = 0,
+                    pending: int = 0) -> int:
+    """Moves the counters by the given amounts in the caller's transaction, with atomic
+    ``SET n = n + k`` updates; returns the campaign's confirmed count afterwards. The paper
+    import uses this too.
+
+    The update comes first (the rows exist after the first signature); only when a row is
+    missing is it created with ``INSERT … ON CONFLICT DO NOTHING``, which is safe when two
+    transactions create it at once, and the update repeated."""
+    total = _bump_campaign(session, slug, confirmed, pending)
+    country_done = not (confirmed and country) or _bump_country(session, slug, country,
+                                                                confirmed) == 1
+    if total is None or not country_done:
+        _ensure_counters(session, slug, country)
+        if total is None:
+            total = _bump_campaign(session, slug, confirmed, pending)
+        if not country_done:
+            _bump_country(session, slug, country, confirmed)
+    return int(total or 0)
+
+
+def _record_milestones(session: Session, campaign: Campaign, count: int) -> None:
+    """A milestone is reached when the count first equals its threshold; the insert is ignored if
+    it was reached before (e.g. after erasures took the count below and back)."""
+    for percent in MILESTONES:
+        if count == math.ceil(campaign.goal * percent / 100):
+            session.execute(_insert(session, Milestone).values(
+                campaign_slug=campaign.slug, percent=percent, reached_at=utcnow(), count=count,
+            ).on_conflict_do_nothing())
+
+
+# --- use-cases ----------------------------------------------------------------------------------
+
+_sqlite_writer = threading.Lock()
+
+
+def _one_writer(db: Any) -> AbstractContextManager:
+    """SQLite has one writer at a time; threads of a process that all wait on its busy handler
+    back off by sleeping (up to 100 ms a try), which wrecks latency under load. Queueing them on
+    a lock in the process leaves only one contender per process for the file lock."""
+    return _sqlite_writer if db.url.startswith("sqlite") else nullcontext()
+
+
+def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
+         today: dt.date | None = None) -> None:
+    """Stores a pending signature and mails a confirmation link; for an address that has
+    already signed, mails a fresh confirmation (pending) or an "already signed" note (confirmed).
+    Returns nothing: the caller must not be able to tell the cases apart."""
+    if not campaign.is_open(today or utcnow().date()):
+        raise CampaignClosed(campaign.slug)
+    recipient = campaign.default_recipient_for(signer.country)
+    db = database()
+    try:
+        with _one_writer(db), db.session() as session:
+            values = dict(
+                campaign_slug=campaign.slug, status=PENDING, source=ONLINE, email=signer.email,
+                email_key=signer.email_key, name=signer.name, country=signer.country,
+                city=signer.city, postcode=signer.postcode, message=signer.message,
+                show_name=signer.show_name, updates=signer.updates, locale=locale,
+                recipient_id=recipient.id, token_version=1, created_at=utcnow(),
+            )
+            # A Core insert: the ORM's unit of work costs more than the rest of the
+            # transaction, and this is the hottest write of the site.
+            signature_id = session.connection().execute(_INSERT_SIGNATURE,
+                                                        values).scalar_one()
+            signature = Signature(id=signature_id, **values)
+            add_to_counters(session, campaign.slug, signer.country, pending=1)
+        _send_confirmation(signature, campaign, base_url)
+        return
+    except IntegrityError:
+        pass  # this address has signed (or is signing) already
+    with db.session() as session:
+        existing = session.execute(select(Signature).where(
+            Signature.campaign_slug == campaign.slug, Signature.email_key == signer.email_key,
+        )).scalar_one_or_none()
+    if existing is None:  # erased between the two statements: nothing to tell anyone
+        return
+    if existing.status == PENDING:
+        _send_confirmation(existing, campaign, base_url)
+    elif existing.status == CONFIRMED:
+        _send_already_signed(existing, campaign, base_url)
+
+
+def pending_signature(token: str) -> SignatureView:
+    """The signature a confirmation link points to (for the page with the confirm button)."""
+    with database().session() as session:
+        return _view(_signature_for(session, token, CONFIRM_SALT,
+                                    int(current_app.config["CONFIRMATION_MAX_AGE"])))
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    signature: SignatureView
+    newly_confirmed: bool
+
+
+def confirm(campaign_for: Any, token: str) -> Confirmation:
+    """Marks the signature confirmed and counts it, in one transaction; a second confirmation
+    changes nothing. ``campaign_for(slug)`` returns the ``Campaign`` (for the goal)."""
+    max_age = int(current_app.config["CONFIRMATION_MAX_AGE"])
+    signature_id, version = _read_token(token, CONFIRM_SALT, max_age)
+    db = database()
+    with _one_writer(db), db.session() as session:
+        # The write comes first: on SQLite the transaction takes the write lock at once (a read
+        # followed by a write could fail when another writer commits in between).
+        changed = session.connection().execute(_CONFIRM, {
+            "b_id": signature_id, "b_version": version, "b_now": utcnow()}).rowcount
+        signature = session.get(Signature, signature_id)
+        if signature is None or signature.token_version != version \
+                or signature.status == ERASED:
+            raise InvalidToken("the link is not valid")
+        if changed == 1:
+            total = add_to_counters(session, signature.campaign_slug, signature.country,
+                                    confirmed=1, pending=-1)
+            _record_milestones(session, campaign_for(signature.campaign_slug), total)
+        return Confirmation(_view(signature), newly_confirmed=changed == 1)
+
+
+def my_signature(token: str) -> SignatureView:
+    """The signature a privacy link points to; the link does not expire."""
+    with database().session() as session:
+        return _view(_signature_for(session, token, PRIVACY_SALT, None))
+
+
+def erase(token: str) -> str:
+    """Removes the signer's personal data; a confirmed signature stops counting. Returns the
+    campaign slug. The audit log records the erasure without personal data."""
+    with database().session() as session:
+        signature = _signature_for(session, token, PRIVACY_SALT, None)
+        return _erase(session, signature, actor="signer")
+
+
+def erase_by_id(signature_id: int, actor: str) -> bool:
+    """Erasure on an organiser's request (e.g. a person who lost the link wrote in)."""
+    with database().session() as session:
+        signature = session.get(Signature, signature_id)
+        if signature is None or signature.status == ERASED:
+            return False
+        _erase(session, signature, actor=actor)
+        return True
+
+
+def _erase(session: Session, signature: Signature, actor: str) -> str:
+    previous = signature.status
+    # Only the transaction that moves the row out of its status adjusts the counters.
+    changed = session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.status == previous)
+        .values(status=ERASED, erased_at=utcnow(), name="", email=None,
+                email_key=f"erased:{signature.id}", city="", postcode="", message="",
+                show_name=False, updates=False, token_version=Signature.token_version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed == 1:
+        if previous == CONFIRMED:
+            add_to_counters(session, signature.campaign_slug, signature.country, confirmed=-1)
+        elif previous == PENDING:
+            add_to_counters(session, signature.campaign_slug, signature.country, pending=-1)
+        audit.record(session, "signature.erased", campaign_slug=signature.campaign_slug,
+                     actor=actor, signature_id=signature.id, previous_status=previous)
+    return signature.campaign_slug
+
+
+def count(slug: str) -> Count:
+    """The public count: two small reads of the counters, never a ``COUNT(*)``."""
+    with database().session() as session:
+        counter = session.get(CampaignCounter, slug)
+        rows = session.execute(
+            select(CountryCounter.country, CountryCounter.confirmed)
+            .where(CountryCounter.campaign_slug == slug, CountryCounter.confirmed > 0)
+            .order_by(CountryCounter.confirmed.desc(), CountryCounter.country)
+        ).all()
+    return Count(
+        count=counter.confirmed if counter else 0,
+        by_country={country: n for country, n in rows},
+        updated_at=counter.updated_at if counter else None,
+    )
+
+
+def recent_signers(slug: str, limit: int = 10) -> list[RecentSigner]:
+    """The latest confirmed signers who chose to show their name. Ordered by id (signing order),
+    which walks the primary key backwards instead of sorting every confirmed row."""
+    with database().session() as session:
+        rows = session.execute(
+            select(Signature.name, Signature.country, Signature.confirmed_at)
+            .where(Signature.campaign_slug == slug, Signature.status == CONFIRMED,
+                   Signature.show_name.is_(True), Signature.anonymized_at.is_(None))
+            .order_by(Signature.id.desc())
+            .limit(limit)
+        ).all()
+    return [RecentSigner(name, country, at) for name, country, at in rows if at is not None]
+
+
+def milestones(slug: str) -> list[tuple[int, dt.datetime, int]]:
+    with database().session() as session:
+        rows = session.execute(
+            select(Milestone.percent, Milestone.reached_at, Milestone.count)
+            .where(Milestone.campaign_slug == slug).order_by(Milestone.percent)
+        ).all()
+    return [(p, at, n) for p, at, n in rows]
+
+
+def retention_ends(campaign: Campaign) -> dt.date:
+    return campaign.closes + dt.timedelta(days=campaign.retention_days)
+
+
+def anonymize(campaign: Campaign, *, today: dt.date, dry_run: bool = False,
+              force: bool = False) -> int:
+    """Removes personal data from every signature of a closed campaign once its retention period
+    is over; country and dates stay, and confirmed signatures keep counting. Returns how many
+    signatures were (or, with ``dry_run``, would be) anonymised."""
+    until = retention_ends(campaign)
+    if today < until and not force:
+        raise RetentionNotOver(until)
+    selection = (Signature.campaign_slug == campaign.slug, Signature.status != ERASED,
+                 Signature.anonymized_at.is_(None))
+    with database().session() as session:
+        ids = session.execute(select(Signature.id).where(*selection)).scalars().all()
+        if dry_run or not ids:
+            return len(ids)
+        session.execute(
+            update(Signature).where(*selection)
+            .values(name="", email=None, city="", postcode="", message="", show_name=False,
+                    updates=False, anonymized_at=utcnow(),
+                    email_key=literal("anonymized:") + cast(Signature.id, String),
+                    token_version=Signature.token_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(session, "signatures.anonymized", campaign_slug=campaign.slug,
+                     actor="cli", count=len(ids), forced=bool(force and today < until))
+    return len(ids)
+
+
+def letter_pdf(token: str, campaign: Campaign) -> tuple[bytes, str]:
+    """The signer's personal letter to their default recipient, in the recipient's language with
+    a courtesy translation in the signer's language; returns (PDF bytes, file name)."""
+    from campaign.letters.merge import SignerDetails
+    from campaign.letters.service import render_letter_pdf
+
+    signature = my_signature(token)
+    if signature.status != CONFIRMED:
+        raise InvalidToken("the signature is not confirmed")
+    recipient = campaign.recipients.get(signature.recipient_id) \
+        or campaign.default_recipient_for(signature.country)
+    details = SignerDetails(
+        name=signature.name, country=signature.country, city=signature.city,
+        postcode=signature.postcode, message=signature.message,
+        date=(signature.confirmed_at or signature.created_at).date(),
+    )
+    bilingual = signature.locale if signature.locale != recipient.locale else None
+    pdf = render_letter_pdf(campaign, recipient.id, details, locale=None, bilingual=bilingual)
+    return pdf, f"{campaign.slug}-{recipient.id}.pdf"

@@ -1,0 +1,39 @@
+// Enhancement only: the page is complete without it. Polls the count API every 30 s and updates
+// the number and the progress bar; stops polling while the tab is hidden.
+(function () {
+  "use strict";
+  var article = document.querySelector("[data-count-url]");
+  var number = document.getElementById("count-number");
+  if (!article || !number || !window.fetch) { return; }
+  var url = article.getAttribute("data-count-url");
+  var progress = document.getElementById("goal-progress");
+  var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  var etag = null;
+
+  function update() {
+    if (document.hidden) { return; }
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(url, { headers: headers, credentials: "omit" }).then(function (response) {
+      if (response.status !== 200) { return null; }
+      etag = response.headers.get("ETag");
+      return response.json();
+    }).then(function (data) {
+      if (!data || typeof data.count !== "number") { return; }
+      if (String(data.count) !== number.getAttribute("data-count")) {
+        number.setAttribute("data-count", String(data.count));
+        number.textContent = format.format(data.count);
+        if (progress) { progress.value = Math.min(data.count, data.goal); }
+      }
+    }).catch(function () { /* offline: keep the last number */ });
+  }
+
+  window.setInterval(update, 30000);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { update(); } });
+
+  // After a failed submission, take keyboard and screen-reader users to the first error.
+  var errors = document.getElementById("form-errors");
+  if (errors) {
+    var firstInvalid = document.querySelector("#sign-form [aria-invalid='true']");
+    (firstInvalid || errors).focus();
+  }
+})();

@@ -1,0 +1,57 @@
+"""One signature per person per campaign, also under concurrent requests; the page never tells."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.signatures.factories import PETITION, form, link_in, rows
+
+
+def test_sign_twice_keeps_one_row(sig_client, sig_app):
+    sig_client.post(PETITION, data=form())
+    sig_client.post(PETITION, data=form(email=" JANE@example.org "))
+    assert len(rows(sig_app)) == 1
+
+
+def test_sign_twice_while_pending_resends_confirmation(sig_client, outbox):
+    sig_client.post(PETITION, data=form())
+    sig_client.post(PETITION, data=form())
+    texts = [m.get_body(("plain",)).get_content() for m in outbox.messages()]
+    assert len(texts) == 2 and all("/confirm/" in t for t in texts)
+
+
+def test_sign_again_after_confirming_sends_already_signed(sig_client, outbox):
+    sig_client.post(PETITION, data=form())
+    sig_client.post(link_in(outbox.last_text(), "confirm"))
+    sig_client.post(PETITION, data=form())
+    last = outbox.messages()[-1]
+    assert "already signed" in last["Subject"]
+    assert "/my/" in outbox.last_text() and "/confirm/" not in outbox.last_text()
+
+
+def test_sign_response_identical_for_new_and_known_address(sig_client, outbox):
+    first = sig_client.post(PETITION, data=form())
+    sig_client.post(link_in(outbox.last_text(), "confirm"))
+    again = sig_client.post(PETITION, data=form())
+    new = sig_client.post(PETITION, data=form(email="someone.else@example.org"))
+    assert {(r.status_code, r.location) for r in (first, again, new)} == {
+        (first.status_code, first.location)}
+
+
+def test_sign_concurrently_same_email_stores_one_row(sig_app):
+    barrier = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def sign(i: int) -> None:
+        client = sig_app.test_client()
+        barrier.wait()
+        statuses.append(client.post(PETITION, data=form(email=f"Same@Example.org{' ' * i}"))
+                        .status_code)
+
+    threads = [threading.Thread(target=sign, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 12
+    assert len(rows(sig_app)) == 1

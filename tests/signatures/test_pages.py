@@ -1,0 +1,135 @@
+"""The public pages, complete without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.signatures.factories import PETITION, sign_and_confirm
+
+
+def test_root_redirects_to_best_locale(client):
+    response = client.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"})
+    assert (response.status_code, response.location) == (302, "/ko/")
+
+
+def test_root_redirects_chinese_to_simplified(client):
+    response = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert response.location == "/zh_Hans/"
+
+
+def test_root_without_accept_language_redirects_to_english(client):
+    assert client.get("/").location == "/en/"
+
+
+def test_unknown_locale_is_404(client):
+    assert client.get("/xx/c/stop-forced-repatriation/").status_code == 404
+
+
+def test_campaign_list_links_petition(client):
+    page = client.get("/en/").get_data(as_text=True)
+    assert 'href="/en/c/stop-forced-repatriation/"' in page
+
+
+def test_unknown_campaign_is_404(client):
+    assert client.get("/en/c/nope/").status_code == 404
+
+
+def test_petition_page_has_sign_form_fields(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    assert '<form id="sign-form"' in page
+    for name in ("name", "email", "country", "city", "postcode", "message", "show_name",
+                 "updates", "consent", "website"):
+        assert f'name="{name}"' in page
+
+
+def test_petition_page_hides_honeypot_from_people(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    block = re.search(r'<div class="honeypot" aria-hidden="true">.*?</div>', page, re.S).group(0)
+    assert 'tabindex="-1"' in block and 'autocomplete="off"' in block
+
+
+def test_petition_page_renders_citations_with_sources(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    assert 'href="#ref-1"' in page and 'id="ref-1"' in page
+
+
+def test_petition_page_has_no_inline_style_or_script(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    assert " style=" not in page and "<style" not in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+
+
+def test_petition_page_sends_csp(client):
+    csp = client.get(PETITION).headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_petition_page_language_switcher_names_languages_in_their_own(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    assert 'href="/ko/c/stop-forced-repatriation/"' in page and "한국어" in page
+    assert "العربية" in page
+
+
+def test_petition_page_arabic_is_right_to_left(client):
+    page = client.get("/ar/c/stop-forced-repatriation/").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_petition_page_country_names_localized(client):
+    page = client.get("/ko/c/stop-forced-repatriation/").get_data(as_text=True)
+    assert '<option value="KR">대한민국</option>' in page
+
+
+def test_petition_page_lists_only_two_letter_countries(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    codes = re.findall(r'<option value="([^"]*)"', page)
+    assert all(re.fullmatch(r"[A-Z]{2}", c) for c in codes if c)
+
+
+def test_petition_page_shows_count_and_progress(sig_client, outbox):
+    sign_and_confirm(sig_client, outbox)
+    page = sig_client.get(PETITION).get_data(as_text=True)
+    assert 'data-count="1"' in page and '<progress' in page
+
+
+def test_petition_page_shows_recent_signer_who_opted_in(sig_client, outbox):
+    sign_and_confirm(sig_client, outbox, name="Zoë Shown", show_name="y")
+    page = sig_client.get(PETITION).get_data(as_text=True)
+    assert "Zoë Shown" in page
+
+
+def test_petition_page_hides_signer_who_did_not_opt_in(sig_client, outbox):
+    sign_and_confirm(sig_client, outbox, name="Hidden Person", show_name=None)
+    assert "Hidden Person" not in sig_client.get(PETITION).get_data(as_text=True)
+
+
+def test_petition_page_escapes_signer_names(sig_client, sig_app, outbox):
+    sign_and_confirm(sig_client, outbox, name="Jane & Co", show_name="y")
+    page = sig_client.get(PETITION).get_data(as_text=True)
+    assert "Jane &amp; Co" in page
+
+
+def test_petition_page_country_breakdown_table_and_chart(sig_client, outbox):
+    sign_and_confirm(sig_client, outbox, country="KR")
+    page = sig_client.get(PETITION).get_data(as_text=True)
+    assert '<svg class="chart"' in page and "South Korea" in page
+
+
+def test_petition_page_share_links_are_plain_links(client):
+    page = client.get(PETITION).get_data(as_text=True)
+    for host in ("twitter.com/intent/tweet", "facebook.com/sharer", "wa.me", "t.me/share",
+                 "social-plugins.line.me", "mailto:"):
+        assert host in page
+
+
+def test_petition_page_shows_delivery_summary_when_provided(app):
+    app.extensions["campaign.delivery_summary"] = lambda slug: {"delivered": 3, "total": 12}
+    page = app.test_client().get(PETITION).get_data(as_text=True)
+    assert "Delivered to 3 of 12 recipients" in page
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans", "ja", "fr", "de", "es", "ar"])
+def test_petition_page_renders_in_every_language(client, locale):
+    assert client.get(f"/{locale}/c/stop-forced-repatriation/").status_code == 200

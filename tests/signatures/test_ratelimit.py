@@ -1,0 +1,67 @@
+"""Per-IP rate limits on signing and confirming, with a friendly page."""
+
+from __future__ import annotations
+
+from tests.signatures.factories import PETITION, form
+
+
+def test_sign_rate_limit_answers_429_page(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="2 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=f"p{i}@example.org"),
+                         environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code
+             for i in range(3)]
+    assert codes == [303, 303, 429]
+
+
+def test_rate_limit_page_is_friendly(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    for i in range(2):
+        response = client.post(PETITION, data=form(email=f"q{i}@example.org"),
+                               environ_base={"REMOTE_ADDR": "203.0.113.8"})
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_rate_limit_disabled_by_setting(make_app):
+    app = make_app(RATELIMIT_ENABLED=False, SIGN_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    codes = {client.post(PETITION, data=form(email=f"r{i}@example.org")).status_code
+             for i in range(3)}
+    assert codes == {303}
+
+
+def test_confirm_rate_limit_answers_429(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, CONFIRM_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    codes = [client.post("/en/confirm/not-a-token",
+                         environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code
+             for _ in range(2)]
+    assert codes == [404, 429]
+
+
+def test_ratelimit_enabled_env_false_reaches_flask_limiter(monkeypatch, make_app):
+    monkeypatch.setenv("CAMPAIGN_RATELIMIT_ENABLED", "false")
+    from campaign import create_app
+
+    app = create_app({"INSTANCE_PATH": make_app().instance_path})
+    assert app.config["RATELIMIT_ENABLED"] is False
+
+
+def test_sign_rate_limit_counts_in_redis_when_configured(make_app):
+    import os
+    import uuid
+
+    import pytest
+
+    redis_url = os.environ.get("CAMPAIGN_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("CAMPAIGN_TEST_REDIS_URL is not set")
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute",
+                   RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=f"s{i}@example.org"),
+                         environ_base={"REMOTE_ADDR": "203.0.113.10"}).status_code
+             for i in range(2)]
+    assert codes == [303, 429]
