@@ -122,3 +122,24 @@ def test_broken_campaign_raises_every_problem(letters_dir):
     messages = [str(p) for p in caught.value.problems]
     assert any("recipients.csv:2:" in m and "'XX'" in m for m in messages)
     assert any("recipients.csv:3:" in m and "'chinese'" in m for m in messages)
+
+
+def test_library_picks_up_edited_campaign(letters_dir):
+    from campaign.content import CampaignLibrary
+
+    library = CampaignLibrary(letters_dir, recheck_seconds=0)
+    assert library.get(SLUG).goal == 100000
+    path = letters_dir / SLUG / "campaign.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("goal = 100000", "goal = 5000"),
+                    encoding="utf-8")
+    import os
+
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    assert library.get(SLUG).goal == 5000
+
+
+def test_library_unknown_slug_raises_key_error(letters_dir):
+    from campaign.content import CampaignLibrary
+
+    with pytest.raises(KeyError):
+        CampaignLibrary(letters_dir).get("nothing-here")
