@@ -1,5 +1,243 @@
-"""Commands of this area, registered under ``campaign``."""
+"""``campaign users …``, ``campaign packet``, ``campaign signatures export|import`` and
+``campaign jobs …``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
+from flask.cli import AppGroup, with_appcontext
 
-commands: list[click.Command] = []
+from campaign import jobs
+from campaign.app_context import database, library
+from campaign.jobs.models import DONE
+from campaign.organizer import accounts
+from campaign.organizer.exports import ExportError
+from campaign.organizer.imports import PaperImportError, import_paper_signatures
+from campaign.organizer.models import ROLES
+
+
+def _campaign(slug: str):
+    try:
+        return library().get(slug)
+    except KeyError:
+        raise click.BadParameter(f"no campaign '{slug}' under letters/",
+                                 param_hint="--campaign") from None
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+# --- users --------------------------------------------------------------------------------------
+
+@click.group("users", cls=AppGroup)
+def users_group() -> None:
+    """Organizer accounts (admin, organizer, translator)."""
+
+
+@users_group.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (the first line).")
+def users_add(email: str, role: str, password_stdin: bool) -> None:
+    """Add an account; the password is asked for (twice), or read from standard input."""
+    password = _read_password(password_stdin)
+    try:
+        with database().session() as session:
+            user = accounts.add_user(session, email, role, password)
+            click.echo(f"added {user.email} ({user.role})")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List the accounts."""
+    with database().session() as session:
+        for user in accounts.list_users(session):
+            last = user.last_login_at.isoformat(timespec="minutes") if user.last_login_at \
+                else "never"
+            state = "" if user.active else " (inactive)"
+            click.echo(f"{user.email}\t{user.role}\tlast login: {last}{state}")
+
+
+@users_group.command("remove")
+@click.argument("email")
+def users_remove(email: str) -> None:
+    """Remove an account (their sessions end at once)."""
+    try:
+        with database().session() as session:
+            accounts.remove_user(session, email)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"removed {accounts.normalise_login(email)}")
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True)
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Change an account's password (their other sessions end)."""
+    password = _read_password(password_stdin)
+    try:
+        with database().session() as session:
+            accounts.set_password(session, email, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"password changed for {accounts.normalise_login(email)}")
+
+
+# --- jobs run from the command line, with a progress bar -----------------------------------------
+
+def _run_with_bar(kind: str, params: dict, slug: str, label: str):
+    with click.progressbar(length=1, label=label, show_pos=True, file=sys.stderr) as bar:
+        def on_progress(done: int, total: int) -> None:
+            if total and bar.length != total:
+                bar.length = total
+            bar.update(done - bar.pos)
+
+        job = jobs.run_inline(kind, params, campaign_slug=slug, created_by="cli",
+                              on_progress=on_progress)
+    if job.status != DONE:
+        raise click.ClickException(f"{label}: {job.error or job.status}")
+    return job
+
+
+@click.command("packet")
+@click.option("--campaign", "slug", required=True, help="The campaign's slug.")
+@click.option("--recipient", help="A recipient id (see recipients.csv).")
+@click.option("--all", "all_recipients", is_flag=True, help="Every recipient of the campaign.")
+@click.option("-o", "--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the files.")
+@with_appcontext
+def packet_command(slug: str, recipient: str | None, all_recipients: bool,
+                   out_dir: Path) -> None:
+    """Build delivery packets: RECIPIENT.pdf (cover letter, signatures, sources) and .csv."""
+    campaign = _campaign(slug)
+    if bool(recipient) == all_recipients:
+        raise click.UsageError("give either --recipient ID or --all")
+    targets = list(campaign.recipients) if all_recipients else [recipient]
+    for recipient_id in targets:
+        if recipient_id not in campaign.recipients:
+            raise click.BadParameter(
+                f"no recipient '{recipient_id}' in {campaign.directory / campaign.recipients_file}",
+                param_hint="--recipient")
+    for recipient_id in targets:
+        job = _run_with_bar("packet", {"campaign": slug, "recipient": recipient_id,
+                                       "out_dir": str(out_dir.resolve())},
+                            slug, recipient_id)
+        summary = job.result.get("summary", {})
+        click.echo(f"{job.output_path}: {summary.get('signatures', 0)} signatures, "
+                   f"{summary.get('pages', 0)} pages")
+
+
+# --- signatures export | import ----------------------------------------------------------------
+
+@click.group("signatures", cls=AppGroup)
+def signatures_group() -> None:
+    """Export signatures; import paper signatures."""
+
+
+@signatures_group.command("export")
+@click.option("--campaign", "slug", required=True)
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False,
+                                                                     path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help="Default: from the file's extension, else csv.")
+@click.option("--bom", is_flag=True, help="Start the CSV with a byte-order mark (for Excel).")
+@click.option("--status", type=click.Choice(["confirmed", "all"]), default="confirmed")
+def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: str) -> None:
+    """Write the campaign's signatures to a CSV or JSON file."""
+    _campaign(slug)
+    fmt = fmt or ("json" if out.suffix.lower() == ".json" else "csv")
+    try:
+        job = _run_with_bar("export", {"campaign": slug, "format": fmt, "status": status,
+                                       "bom": bom, "out": str(out.resolve())}, slug, "export")
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{out}: {job.result.get('summary', {}).get('signatures', 0)} signatures")
+
+
+@signatures_group.command("import")
+@click.option("--campaign", "slug", required=True)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def signatures_import(slug: str, file: Path) -> None:
+    """Add paper signatures from a CSV (columns name, email, country, city, date)."""
+    campaign = _campaign(slug)
+    try:
+        report = import_paper_signatures(campaign, file)
+    except PaperImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.lines(str(file)):
+        click.echo(line, err=True)
+    click.echo(f"{file}: {report.added} added, {report.duplicates} signed already, "
+               f"{len(report.rejected) - report.duplicates} rejected")
+
+
+# --- jobs ---------------------------------------------------------------------------------------
+
+@click.group("jobs", cls=AppGroup)
+def jobs_group() -> None:
+    """Background jobs: list, show, wait for, resume."""
+
+
+@jobs_group.command("list")
+@click.option("--campaign", "slug", default=None)
+def jobs_list(slug: str | None) -> None:
+    for job in jobs.recent_jobs(slug, limit=50):
+        click.echo(f"{job.id}  {job.kind:<9} {job.status:<8} "
+                   f"{job.progress_done}/{job.progress_total}  {job.campaign_slug or ''}")
+
+
+@jobs_group.command("show")
+@click.argument("job_id")
+def jobs_show(job_id: str) -> None:
+    job = jobs.get_job(job_id)
+    if job is None:
+        raise click.ClickException(f"no job {job_id}")
+    for label, value in (("kind", job.kind), ("status", job.status),
+                         ("progress", f"{job.progress_done}/{job.progress_total}"),
+                         ("attempts", job.attempts), ("output", job.output_path or ""),
+                         ("error", job.error or "")):
+        click.echo(f"{label}: {value}")
+
+
+@jobs_group.command("wait")
+@click.argument("job_id")
+@click.option("--timeout", default=3600.0)
+def jobs_wait(job_id: str, timeout: float) -> None:
+    """Show a job's progress bar until it ends (it runs in a worker)."""
+    import time
+
+    job = jobs.get_job(job_id)
+    if job is None:
+        raise click.ClickException(f"no job {job_id}")
+    deadline = time.monotonic() + timeout
+    with click.progressbar(length=max(job.progress_total, 1), label=job.kind,
+                           file=sys.stderr) as bar:
+        while job.status not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            job = jobs.get_job(job_id)
+            bar.length = max(job.progress_total, 1)
+            bar.update(job.progress_done - bar.pos)
+    click.echo(f"{job.status}: {job.output_path or job.error or ''}")
+    if job.status != "done":
+        sys.exit(1)
+
+
+@jobs_group.command("resume")
+def jobs_resume() -> None:
+    """Queue again the jobs whose worker died, and hand them to the configured backend."""
+    requeued = jobs.requeue_interrupted()
+    # Starting the backend hands every queued job to it (the in-process one runs them here).
+    worker = jobs.backend()
+    click.echo(f"{len(requeued)} interrupted job(s) queued again")
+    worker.shutdown()
+
+
+commands: list[click.Command] = [users_group, packet_command, signatures_group, jobs_group]

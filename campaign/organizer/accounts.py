@@ -1,0 +1,92 @@
+"""Organizer accounts: adding, removing, passwords and logging in. Use-cases on a session."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from campaign.organizer.models import ROLES, User
+from campaign.signatures.rules import InvalidSignature, validate_email_address
+from campaign.storage.base import utcnow
+
+MIN_PASSWORD = 10
+# Checked when the email is unknown, so that a wrong email costs as long as a wrong password
+# (the response time does not tell which accounts exist).
+_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+
+class AccountError(Exception):
+    """An account cannot be added or changed; the message says why."""
+
+
+def normalise_login(email: str) -> str:
+    return (email or "").strip().casefold()
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def add_user(session: Session, email: str, role: str, password: str) -> User:
+    if role not in ROLES:
+        raise AccountError(f"unknown role '{role}' (choose from {', '.join(ROLES)})")
+    try:
+        address = normalise_login(validate_email_address(email))
+    except InvalidSignature:
+        raise AccountError(f"'{email}' is not a valid email address") from None
+    _check_password(password)
+    if session.scalar(select(User).where(User.email == address)) is not None:
+        raise AccountError(f"a user with the email {address} exists already")
+    user = User(email=address, role=role, active=True, created_at=utcnow(),
+                password_hash=generate_password_hash(password, method="scrypt"))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_login(email)))
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def remove_user(session: Session, email: str) -> None:
+    user = find_user(session, email)
+    if user is None:
+        raise AccountError(f"no user with the email {normalise_login(email)}")
+    session.delete(user)
+
+
+def set_password(session: Session, email: str, password: str) -> User:
+    user = find_user(session, email)
+    if user is None:
+        raise AccountError(f"no user with the email {normalise_login(email)}")
+    _check_password(password)
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (never says which was wrong)."""
+    user = find_user(session, email)
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def session_fingerprint(user: User) -> str:
+    """Kept in the login session: changing the password (or removing the user) ends every
+    session that was opened with the old one."""
+    return hmac.new(b"campaign-session", user.password_hash.encode(), hashlib.sha256
+                    ).hexdigest()[:24]

@@ -1,0 +1,50 @@
+"""Bar charts as plain geometry, drawn as server-side SVG by the dashboard template (no script,
+no CDN, no inline style: every size is an SVG attribute)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+    max_value: int
+
+
+def column_chart(points: list[tuple[str, int]], *, width: int = 720, height: int = 180,
+                 gap: float = 2.0) -> BarChart:
+    """Vertical bars, e.g. signatures per day; the tallest bar fills the chart's height."""
+    top = max((v for _, v in points), default=0) or 1
+    plot_height = height - 20
+    step = width / max(len(points), 1)
+    bars = []
+    for index, (label, value) in enumerate(points):
+        bar_height = plot_height * value / top
+        bars.append(Bar(label, value, x=round(index * step + gap / 2, 2),
+                        y=round(plot_height - bar_height, 2),
+                        width=round(max(step - gap, 1.0), 2), height=round(bar_height, 2)))
+    return BarChart(width, height, tuple(bars), top)
+
+
+def row_chart(points: list[tuple[str, int]], *, width: int = 480, row: int = 20,
+              label_width: int = 160) -> BarChart:
+    """Horizontal bars, e.g. signatures by country."""
+    top = max((v for _, v in points), default=0) or 1
+    plot_width = width - label_width - 60
+    bars = tuple(Bar(label, value, x=label_width, y=index * row,
+                     width=round(max(plot_width * value / top, 1.0), 2), height=row - 4)
+                 for index, (label, value) in enumerate(points))
+    return BarChart(width, max(row * len(points), row), bars, top)

@@ -1,0 +1,35 @@
+"""Forms of the organizer pages (Flask-WTF: CSRF token in every POST)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, EmailField, PasswordField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from campaign.organizer.models import DELIVERY_METHODS
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def method_choices():
+    labels = {
+        # Translators: how a delivery packet was delivered.
+        "post": _l("Post"), "email": _l("Email"), "in_person": _l("In person"), "fax": _l("Fax"),
+    }
+    return [(m, labels[m]) for m in DELIVERY_METHODS]
+
+
+class DeliveryForm(FlaskForm):
+    recipient = SelectField(_l("Recipient"), validators=[DataRequired()])
+    delivered_on = DateField(_l("Delivered on"), validators=[DataRequired()],
+                             default=dt.date.today)
+    method = SelectField(_l("How"), choices=method_choices, validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    receipt = FileField(_l("Receipt (PDF, PNG or JPEG)"))

@@ -1,0 +1,111 @@
+"""Paper signatures in: a CSV (name, email, country, city, date) checked with the signing rules."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from campaign.app_context import database
+from campaign.content.model import Campaign
+from campaign.signatures.models import CONFIRMED, PAPER, Milestone, Signature
+from campaign.signatures.rules import InvalidSignature, validate_signer
+from campaign.signatures.service import add_to_counters
+from campaign.storage import audit
+from campaign.storage.base import utcnow
+
+IMPORT_COLUMNS = ("name", "email", "country", "city", "date")
+MILESTONES = (25, 50, 75, 100)
+
+
+class PaperImportError(Exception):
+    """The file cannot be read as a paper-signature CSV; the message names file and line."""
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+    def lines(self, file_name: str) -> list[str]:
+        return [f"{file_name}:{line}: {reason}" for line, reason in self.rejected]
+
+
+def _parse_date(value: str) -> dt.datetime:
+    text = (value or "").strip()
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidSignature("date", f"'{text}' is not a date (YYYY-MM-DD)") from None
+    if day > dt.date.today():
+        raise InvalidSignature("date", f"{text} is in the future")
+    return dt.datetime.combine(day, dt.time(12, 0))
+
+
+def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
+    """Adds the rows of a CSV of paper signatures (columns name, email, country, city, date) as
+    confirmed signatures from paper, each checked with the same rules as the web form.
+
+    A person who signed already — online or in an earlier import — is skipped: the database's
+    unique (campaign, email key) decides, row by row in a savepoint, so two imports running at
+    once cannot add the same person twice. The counters and milestones move in the same
+    transaction as the rows."""
+    report = ImportReport()
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise PaperImportError(f"{path}: {exc.strerror}") from None
+    with handle, database().session() as session:
+        reader = csv.DictReader(handle)
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        missing = [c for c in ("name", "email", "country", "date") if c not in header]
+        if missing:
+            raise PaperImportError(f"{path}:1: missing column(s): {', '.join(missing)} "
+                              f"(expected {', '.join(IMPORT_COLUMNS)})")
+        reader.fieldnames = header
+        before = add_to_counters(session, campaign.slug, "")
+        for row in reader:
+            line = reader.line_num
+            try:
+                signer = validate_signer(name=row.get("name") or "", email=row.get("email") or "",
+                                         country=row.get("country") or "",
+                                         city=row.get("city") or "")
+                confirmed_at = _parse_date(row.get("date") or "")
+            except InvalidSignature as exc:
+                report.rejected.append((line, f"{exc.field}: {exc.message}"))
+                continue
+            try:
+                with session.begin_nested():
+                    session.add(Signature(
+                        campaign_slug=campaign.slug, status=CONFIRMED, source=PAPER,
+                        email=signer.email, email_key=signer.email_key, name=signer.name,
+                        country=signer.country, city=signer.city, show_name=False,
+                        recipient_id=campaign.default_recipient_for(signer.country).id,
+                        locale=campaign.source_language, created_at=utcnow(),
+                        confirmed_at=confirmed_at))
+            except IntegrityError:
+                report.duplicates += 1
+                report.rejected.append((line, "signed already (same email address)"))
+                continue
+            add_to_counters(session, campaign.slug, signer.country, confirmed=1)
+            report.added += 1
+        after = before + report.added
+        _record_milestones_crossed(session, campaign, before, after)
+        audit.record(session, "paper_import", campaign_slug=campaign.slug,
+                     added=report.added, rejected=len(report.rejected))
+    return report
+
+
+def _record_milestones_crossed(session, campaign: Campaign, before: int, after: int) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for percent in MILESTONES:
+        threshold = -(-campaign.goal * percent // 100)
+        if campaign.goal and before < threshold <= after:
+            session.execute(dialect.insert(Milestone).values(
+                campaign_slug=campaign.slug, percent=percent, reached_at=utcnow(),
+                count=threshold).on_conflict_do_nothing())

@@ -1,0 +1,223 @@
+"""Use-cases of the organizer area: what the dashboard shows, the delivery log, and starting the
+background jobs (packets, mail merges, exports). Views and commands call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from babel import Locale
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign import jobs
+from campaign.app_context import database
+from campaign.content.model import Campaign
+from campaign.organizer.models import DELIVERY_METHODS, Delivery, User
+from campaign.signatures.models import (
+    CONFIRMED,
+    CampaignCounter,
+    CountryCounter,
+    Milestone,
+    Signature,
+)
+from campaign.storage import audit
+from campaign.storage.base import utcnow
+
+RECEIPT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+_MAGIC = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png",
+          b"\xff\xd8\xff": "image/jpeg"}
+DEFAULT_RECEIPT_MAX = 5 * 1024 * 1024
+EXPORT_FORMATS = ("csv", "json")
+
+
+class OrganizerError(Exception):
+    """A request the organizer made cannot be done; the message says why."""
+
+
+class DeliverySummary(NamedTuple):
+    delivered: int
+    total: int
+
+
+def delivery_summary(session: Session, campaign: Campaign) -> DeliverySummary:
+    """How many of the campaign's recipients have had a packet delivered, of how many."""
+    delivered = session.scalar(
+        select(func.count(func.distinct(Delivery.recipient_id)))
+        .where(Delivery.campaign_slug == campaign.slug,
+               Delivery.recipient_id.in_(list(campaign.recipients)))) or 0
+    return DeliverySummary(delivered, len(campaign.recipients))
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecipientStatus:
+    id: str
+    name: str
+    language: str
+    signatures: int
+    deliveries: tuple[Delivery, ...]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    confirmed: int
+    pending: int
+    goal: int
+    percent: float
+    per_day: list[tuple[str, int]]
+    by_country: list[tuple[str, str, int]]  # code, localised name, count
+    milestones: list[Milestone]
+    recipients: list[RecipientStatus]
+    delivered: DeliverySummary
+
+
+def dashboard(campaign: Campaign, *, locale: str = "en", days: int = 60) -> Dashboard:
+    today = dt.date.today()
+    start = today - dt.timedelta(days=days - 1)
+    names = Locale.parse(locale).territories
+    with database().session() as session:
+        counter = session.get(CampaignCounter, campaign.slug)
+        confirmed = counter.confirmed if counter else 0
+        pending = counter.pending if counter else 0
+        day = func.date(Signature.confirmed_at)
+        rows = session.execute(
+            select(day, func.count(Signature.id))
+            .where(Signature.campaign_slug == campaign.slug, Signature.status == CONFIRMED,
+                   Signature.confirmed_at >= dt.datetime.combine(start, dt.time()))
+            .group_by(day)).all()
+        counts = {str(d): n for d, n in rows}
+        per_day = [((start + dt.timedelta(days=i)).isoformat(),
+                    counts.get((start + dt.timedelta(days=i)).isoformat(), 0))
+                   for i in range(days)]
+        by_country = [(c.country, names.get(c.country, c.country), c.confirmed) for c in
+                      session.scalars(select(CountryCounter)
+                                      .where(CountryCounter.campaign_slug == campaign.slug,
+                                             CountryCounter.confirmed > 0)
+                                      .order_by(CountryCounter.confirmed.desc()))]
+        milestones = list(session.scalars(select(Milestone)
+                                          .where(Milestone.campaign_slug == campaign.slug)
+                                          .order_by(Milestone.percent)))
+        per_recipient = dict(session.execute(
+            select(Signature.recipient_id, func.count(Signature.id))
+            .where(Signature.campaign_slug == campaign.slug, Signature.status == CONFIRMED)
+            .group_by(Signature.recipient_id)).all())
+        deliveries: dict[str, list[Delivery]] = {}
+        for delivery in session.scalars(select(Delivery)
+                                        .where(Delivery.campaign_slug == campaign.slug)
+                                        .order_by(Delivery.delivered_on.desc(),
+                                                  Delivery.id.desc())):
+            deliveries.setdefault(delivery.recipient_id, []).append(delivery)
+        summary = delivery_summary(session, campaign)
+    recipients = [RecipientStatus(r.id, r.name, r.language, per_recipient.get(r.id, 0),
+                                  tuple(deliveries.get(r.id, ())))
+                  for r in campaign.recipients.values()]
+    percent = min(100.0, 100.0 * confirmed / campaign.goal) if campaign.goal else 0.0
+    return Dashboard(confirmed, pending, campaign.goal, percent, per_day, by_country,
+                     milestones, recipients, summary)
+
+
+# --- the delivery log ---------------------------------------------------------------------------
+
+def receipt_type(head: bytes) -> str | None:
+    """The receipt's real type from its first bytes (PDF, PNG or JPEG), whatever its name says."""
+    for magic, content_type in _MAGIC.items():
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def receipts_dir() -> Path:
+    return Path(current_app.instance_path) / "receipts"
+
+
+def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.date,
+                    method: str, user_id: int | None, note: str = "",
+                    receipt: bytes | None = None) -> int:
+    """Adds a delivery to the log (with the receipt scan, if any, under a random name)."""
+    if recipient_id not in campaign.recipients:
+        raise OrganizerError(f"unknown recipient '{recipient_id}'")
+    if method not in DELIVERY_METHODS:
+        raise OrganizerError(f"unknown delivery method '{method}'")
+    if delivered_on > dt.date.today() + dt.timedelta(days=1):
+        raise OrganizerError("the delivery date is in the future")
+    file_name = content_type = None
+    if receipt:
+        limit = int(current_app.config.get("RECEIPT_MAX_BYTES", DEFAULT_RECEIPT_MAX))
+        if len(receipt) > limit:
+            raise OrganizerError(f"the receipt is larger than {limit // (1024 * 1024)} MB")
+        content_type = receipt_type(receipt[:16])
+        if content_type is None:
+            raise OrganizerError("the receipt must be a PDF, PNG or JPEG file")
+        folder = receipts_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        file_name = secrets.token_hex(16) + RECEIPT_TYPES[content_type]
+        (folder / file_name).write_bytes(receipt)
+    with database().session() as session:
+        delivery = Delivery(campaign_slug=campaign.slug, recipient_id=recipient_id,
+                            delivered_on=delivered_on, method=method, user_id=user_id,
+                            note=note.strip()[:2000], receipt_file=file_name,
+                            receipt_content_type=content_type, created_at=utcnow())
+        session.add(delivery)
+        session.flush()
+        audit.record(session, "packet_delivered", campaign_slug=campaign.slug,
+                     actor=str(user_id) if user_id else None, recipient_id=recipient_id,
+                     method=method)
+        return delivery.id
+
+
+def delivery_receipt(campaign: Campaign, delivery_id: int) -> tuple[Path, str] | None:
+    with database().session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.campaign_slug != campaign.slug or \
+                not delivery.receipt_file:
+            return None
+        path = receipts_dir() / delivery.receipt_file
+        return (path, delivery.receipt_content_type or "application/octet-stream") \
+            if path.is_file() else None
+
+
+def user_emails(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    with database().session() as session:
+        return dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+# --- jobs ---------------------------------------------------------------------------------------
+
+def request_packet(campaign: Campaign, recipient_id: str | None, *, by: str | None,
+                   out_dir: str | None = None) -> str:
+    """Queues the packet of one recipient, or of every recipient (``None``); returns the job id."""
+    if recipient_id is not None and recipient_id not in campaign.recipients:
+        raise OrganizerError(f"unknown recipient '{recipient_id}'")
+    params: dict[str, str] = {"campaign": campaign.slug}
+    if out_dir:
+        params["out_dir"] = out_dir
+    if recipient_id is None:
+        return jobs.submit("packets", params, campaign_slug=campaign.slug, created_by=by)
+    return jobs.submit("packet", {**params, "recipient": recipient_id},
+                       campaign_slug=campaign.slug, created_by=by)
+
+
+def request_mail_merge(campaign: Campaign, recipient_id: str, fmt: str, *,
+                       by: str | None) -> str:
+    if recipient_id not in campaign.recipients:
+        raise OrganizerError(f"unknown recipient '{recipient_id}'")
+    if fmt not in ("pdf", "zip"):
+        raise OrganizerError(f"unknown mail-merge format '{fmt}'")
+    return jobs.submit("mailmerge", {"campaign": campaign.slug, "recipient": recipient_id,
+                                     "format": fmt}, campaign_slug=campaign.slug, created_by=by)
+
+
+def request_export(campaign: Campaign, *, fmt: str = "csv", status: str = "confirmed",
+                   bom: bool = False, by: str | None) -> str:
+    if fmt not in EXPORT_FORMATS:
+        raise OrganizerError(f"unknown export format '{fmt}'")
+    return jobs.submit("export", {"campaign": campaign.slug, "format": fmt, "status": status,
+                                  "bom": bom}, campaign_slug=campaign.slug, created_by=by)

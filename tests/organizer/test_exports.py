@@ -1,0 +1,113 @@
+"""``campaign signatures export`` and ``import``."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from campaign.signatures.models import CampaignCounter, Signature
+
+SLUG = "stop-forced-repatriation"
+
+
+def test_export_csv_neutralises_formula_cells(app, runner, add_signatures, tmp_path):
+    add_signatures([("=HYPERLINK(\"http://evil\")", True), ("@SUM(A1)", True),
+                    ("+1 555", True), ("-2", True), ("\tTab", True), ("Plain Name", True)])
+    out = tmp_path / "s.csv"
+    result = runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    assert names[:5] == ["'=HYPERLINK(\"http://evil\")", "'@SUM(A1)", "'+1 555", "'-2",
+                         "'\tTab"]
+    assert names[5] == "Plain Name"
+
+
+def test_export_csv_with_bom_starts_with_bom(runner, add_signatures, tmp_path):
+    add_signatures([("김민준", True)])
+    out = tmp_path / "s.csv"
+    runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out), "--bom"])
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "김민준".encode() in data
+
+
+def test_export_json_keeps_values_as_they_are(runner, add_signatures, tmp_path):
+    add_signatures([("=not a formula here", True)])
+    out = tmp_path / "s.json"
+    result = runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert rows[0]["name"] == "=not a formula here"
+    assert rows[0]["status"] == "confirmed"
+
+
+def test_export_confirmed_leaves_out_pending(runner, add_signatures, tmp_path):
+    add_signatures([("Confirmed", True)])
+    add_signatures([("Pending", True)], status="pending")
+    out = tmp_path / "s.json"
+    runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out)])
+    assert [r["name"] for r in json.loads(out.read_text())] == ["Confirmed"]
+    runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out),
+                        "--status", "all"])
+    assert len(json.loads(out.read_text())) == 2
+
+
+PAPER = """name,email,country,city,date
+Lee Seo-yeon,lee@example.org,KR,Busan,2026-10-02
+Duplicate Online,s-online@example.org,KR,Seoul,2026-10-02
+,noname@example.org,KR,Seoul,2026-10-02
+Bad Email,not-an-email,KR,Seoul,2026-10-02
+Bad Date,bd@example.org,KR,Seoul,02/10/2026
+Same In File,LEE@example.org,KR,Busan,2026-10-03
+"""
+
+
+def _import(runner, tmp_path, text=PAPER):
+    path = tmp_path / "paper.csv"
+    path.write_text(text, encoding="utf-8")
+    return path, runner.invoke(args=["signatures", "import", "--campaign", SLUG, str(path)])
+
+
+def _online(app, email: str) -> None:
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        session.add(Signature(campaign_slug=SLUG, status="confirmed", email=email,
+                              email_key=email, name="Online", country="KR",
+                              recipient_id="emb-kr"))
+
+
+def test_import_adds_paper_rows_as_confirmed(app, runner, tmp_path):
+    _import(runner, tmp_path)
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        added = session.query(Signature).filter_by(email_key="lee@example.org").one()
+        assert (added.source, added.status) == ("paper", "confirmed")
+        assert added.confirmed_at.date().isoformat() == "2026-10-02"
+        assert added.recipient_id == "emb-kr"
+
+
+def test_import_reports_rejected_rows_with_file_and_line(app, runner, tmp_path):
+    _online(app, "s-online@example.org")
+    path, result = _import(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"{path}:3: signed already" in result.output
+    assert f"{path}:4: name:" in result.output
+    assert f"{path}:5: email:" in result.output
+    assert f"{path}:6: date:" in result.output
+    assert f"{path}:7: signed already" in result.output
+    assert "1 added" in result.output
+
+
+def test_import_twice_adds_nobody_twice(app, runner, tmp_path):
+    _import(runner, tmp_path)
+    _, second = _import(runner, tmp_path)
+    assert "0 added" in second.output
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        # Lee and "Duplicate Online" (not online in this test) came in with the first import.
+        assert session.query(Signature).filter_by(source="paper").count() == 2
+        assert session.get(CampaignCounter, SLUG).confirmed == 2
+
+
+def test_import_missing_column_names_file(runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email\nA,a@example.org\n")
+    assert result.exit_code != 0
+    assert f"{path}:1: missing column(s): country, date" in result.output

@@ -1,0 +1,151 @@
+"""Jobs in the embedded worker: status, progress, idempotence, atomic output, crash resume."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from campaign import jobs
+from campaign.jobs.models import Job
+from campaign.jobs.runner import job_key
+from campaign.organizer import service
+from campaign.organizer.pdfparts import write_atomically
+from campaign.storage.base import utcnow
+
+SLUG = "stop-forced-repatriation"
+
+
+@pytest.fixture
+def campaign(app):
+    with app.app_context():
+        return app.extensions["campaign.library"].get(SLUG)
+
+
+def test_packet_job_runs_to_done_with_progress(app, campaign, add_signatures):
+    add_signatures([("김민준", True), ("Anna", False)])
+    with app.app_context():
+        job_id = service.request_packet(campaign, "emb-kr", by="org@example.org")
+        job = jobs.wait(job_id, timeout=120)
+    assert job.status == "done", job.error
+    assert job.progress_done == job.progress_total > 0
+    assert job.attempts == 1
+    assert [f.rsplit("/", 1)[-1] for f in job.files] == ["emb-kr.pdf", "emb-kr.csv"]
+    assert job.result["summary"]["signatures"] == 2
+
+
+def test_job_submitted_twice_while_queued_is_one_job(app):
+    params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False}
+    with app.app_context():
+        first = jobs.submit("export", params, start=False)
+        second = jobs.submit("export", params, start=False)
+    assert first == second
+
+
+def test_finished_job_run_again_rewrites_same_output(app, add_signatures):
+    add_signatures([("One", True)])
+    params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False}
+    with app.app_context():
+        first = jobs.wait(jobs.submit("export", params))
+        add_signatures([("Two", True)])
+        second = jobs.wait(jobs.submit("export", params))
+    assert first.id != second.id
+    assert first.output_path == second.output_path
+    with open(second.output_path, encoding="utf-8") as handle:
+        assert "Two" in handle.read()
+
+
+def test_failed_job_records_error(app):
+    with app.app_context():
+        job = jobs.wait(jobs.submit("export", {"campaign": "no-such-campaign"}))
+    assert job.status == "failed"
+    assert "unknown campaign" in job.error
+
+
+def test_download_serves_finished_job_file(app, organizer_client, add_signatures):
+    add_signatures([("김민준", True)])
+    response = organizer_client.post(f"/admin/c/{SLUG}/export", data={"format": "csv"})
+    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    with app.app_context():
+        assert jobs.wait(job_id).status == "done"
+    download = organizer_client.get(f"/admin/jobs/{job_id}/files/0")
+    assert download.status_code == 200
+    assert "김민준" in download.get_data(as_text=True)
+    status = organizer_client.get(f"/admin/jobs/{job_id}.json").get_json()
+    assert status["status"] == "done" and status["percent"] == 100
+
+
+def _insert_job(app, tmp_path, *, status: str, worker: str | None = None,
+                kind: str = "export", params: dict | None = None) -> str:
+    params = params or {"campaign": SLUG, "format": "csv", "status": "confirmed",
+                        "bom": False, "out": str(tmp_path / "out.csv")}
+    job_id = str(uuid.uuid4())
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        session.add(Job(id=job_id, kind=kind, key=job_key(kind, params), params=params,
+                        status=status, progress_done=3, progress_total=10, result={},
+                        attempts=1 if status == "running" else 0, campaign_slug=SLUG,
+                        worker=worker, output_path=str(tmp_path / "out.csv"),
+                        started_at=utcnow(), heartbeat_at=utcnow(), created_at=utcnow()))
+    return job_id
+
+
+def test_download_refuses_job_that_is_not_done(app, organizer_client, tmp_path):
+    (tmp_path / "out.csv").write_text("half", encoding="utf-8")
+    job_id = _insert_job(app, tmp_path, status="running", worker=f"{socket.gethostname()}:1")
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        session.get(Job, job_id).result = {"files": [str(tmp_path / "out.csv")]}
+    assert organizer_client.get(f"/admin/jobs/{job_id}/files/0").status_code == 404
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_job_left_running_by_dead_worker_is_resumed(app, tmp_path, add_signatures):
+    add_signatures([("Resumed Signer", True)])
+    job_id = _insert_job(app, tmp_path, status="running",
+                         worker=f"{socket.gethostname()}:{_dead_pid()}")
+    with app.app_context():
+        jobs.backend()  # start-up: interrupted jobs are queued again and run
+        job = jobs.wait(job_id)
+    assert job.status == "done", job.error
+    assert job.attempts == 2
+    assert "Resumed Signer" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_job_running_in_live_worker_is_not_taken_over(app, tmp_path):
+    import os
+
+    job_id = _insert_job(app, tmp_path, status="running",
+                         worker=f"{socket.gethostname()}:{os.getpid()}")
+    with app.app_context():
+        assert jobs.requeue_interrupted() == []
+        assert jobs.run_job(job_id) is None
+        assert jobs.get_job(job_id).status == "running"
+
+
+def test_write_atomically_keeps_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "packet.pdf"
+    target.write_bytes(b"%PDF-old complete file")
+
+    def broken(handle):
+        handle.write(b"%PDF-new but only half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        write_atomically(target, broken)
+    assert target.read_bytes() == b"%PDF-old complete file"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_job_cli_progress_bar_for_export(runner, add_signatures, tmp_path):
+    add_signatures([("Someone", True)])
+    result = runner.invoke(args=["signatures", "export", "--campaign", SLUG,
+                                 "-o", str(tmp_path / "x.csv")])
+    assert result.exit_code == 0
+    assert "export" in result.output

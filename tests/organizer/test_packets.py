@@ -1,0 +1,88 @@
+"""Delivery packets: one PDF (cover letter, annex, sources) numbered across, and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from campaign.organizer.packets import build_packet
+
+SIGNERS = [("김민준", True), ("Anna Müller", True), ("Hidden Person", False),
+           ("محمد أحمد", True), ("王伟", True), ("さとう はなこ", True)]
+
+
+def _text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@pytest.fixture
+def packet(app, add_signatures, tmp_path):
+    add_signatures(SIGNERS * 20)  # 120 rows: the annex runs over three pages
+    with app.app_context():
+        campaign = app.extensions["campaign.library"].get("stop-forced-repatriation")
+        return build_packet(campaign, "emb-kr", tmp_path / "out")
+
+
+def test_packet_pdf_has_cover_letter_annex_and_sources(packet):
+    text = _text(packet.pdf)
+    # The cover letter: addressed to the recipient, signed by the organisation (its body is in
+    # the recipient's language, which the letters engine decides).
+    assert "Ambassador of the People's Republic of China to the Republic of Korea" in text
+    assert "The organisers of the Stop Forced Repatriation campaign" in text
+    assert "김민준" in text
+    assert "Sources" in text
+
+
+def test_packet_withholds_names_not_to_be_shown(packet):
+    text = _text(packet.pdf)
+    assert "Hidden Person" not in text
+    assert "name withheld" in text
+
+
+def test_packet_pages_numbered_across_whole_packet(packet):
+    numbers = re.findall(r"^\s*(\d+) / (\d+)\s*$", _text(packet.pdf), flags=re.MULTILINE)
+    assert numbers == [(str(n), str(packet.pages)) for n in range(1, packet.pages + 1)]
+    assert packet.pages >= 5
+
+
+def test_packet_csv_matches_annex(packet):
+    with packet.csv.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == packet.signatures == 120
+    assert rows[0]["name"] == "김민준"
+    assert rows[2]["name"] == "name withheld"
+    assert rows[0]["country"] == "KR"
+    assert [int(r["number"]) for r in rows] == list(range(1, 121))
+
+
+def test_packet_only_lists_confirmed_signatures_of_recipient(app, add_signatures, tmp_path):
+    add_signatures([("Confirmed Person", True)])
+    add_signatures([("Pending Person", True)], status="pending")
+    add_signatures([("Other Embassy", True, "US")], recipient="emb-us")
+    with app.app_context():
+        campaign = app.extensions["campaign.library"].get("stop-forced-repatriation")
+        built = build_packet(campaign, "emb-kr", tmp_path)
+    text = _text(built.pdf)
+    assert "Confirmed Person" in text
+    assert "Pending Person" not in text and "Other Embassy" not in text
+
+
+def test_packet_command_writes_pdf_and_csv(app, runner, add_signatures, tmp_path):
+    add_signatures([("Kim Ji-woo", True)])
+    result = runner.invoke(args=["packet", "--campaign", "stop-forced-repatriation",
+                                 "--recipient", "emb-kr", "-o", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p" / "emb-kr.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "p" / "emb-kr.csv").is_file()
+
+
+def test_packet_command_unknown_recipient_names_option(runner, tmp_path):
+    result = runner.invoke(args=["packet", "--campaign", "stop-forced-repatriation",
+                                 "--recipient", "emb-xx", "-o", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "--recipient" in result.output and "emb-xx" in result.output
