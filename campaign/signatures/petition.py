@@ -12,10 +12,7 @@ from markupsafe import Markup, escape
 
 from campaign.content.model import Campaign, Source
 from campaign.content.templates import make_sandbox
-
-# Short forms of CSL locator labels, as printed after a reference number.
-LOCATOR_LABELS = {"paragraph": "para.", "article": "art.", "page": "p.", "section": "s.",
-                  "chapter": "ch.", "note": "n."}
+from campaign.letters.citations import format_locator
 
 
 @dataclass(frozen=True)
@@ -32,12 +29,15 @@ class PetitionText:
 
 
 _cache: dict[tuple[int, str], tuple[Campaign, PetitionText]] = {}
-_translations: dict[tuple[str, str], NullTranslations] = {}
+_translations: dict[tuple[str, str, float], NullTranslations] = {}
 _lock = threading.Lock()
 
 
 def translations(locales_dir: str, locale: str) -> NullTranslations:
-    key = (locales_dir, locale)
+    """The compiled catalog of ``locale``, reloaded when ``campaign i18n compile`` rewrites it."""
+    compiled = Path(locales_dir) / locale / "LC_MESSAGES" / "messages.mo"
+    stamp = compiled.stat().st_mtime if compiled.is_file() else 0.0
+    key = (locales_dir, locale, stamp)
     with _lock:
         if key not in _translations:
             _translations[key] = Translations.load(locales_dir, [locale])
@@ -62,15 +62,16 @@ def _render(campaign: Campaign, locale: str, locales_dir: str) -> PetitionText:
     # On a web page the line break after ``{% endtrans %}`` is the space between two sentences;
     # trimming it (right for letter layout) would glue the sentences together.
     env.trim_blocks = False
-    env.install_gettext_translations(translations(locales_dir, locale),  # type: ignore[attr-defined]
-                                     newstyle=True)
+    catalog = translations(locales_dir, locale)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     numbers: dict[str, int] = {}
 
     def cite(source_id: str, locator: str = "", label: str = "page") -> Markup:
         if source_id not in campaign.sources:
             return Markup("")
         number = numbers.setdefault(source_id, len(numbers) + 1)
-        where = f" {LOCATOR_LABELS.get(label, label)} {locator}" if locator else ""
+        # The same localized locator terms as the letters ("第33条", "para. 43").
+        where = f" {format_locator(locator, label, catalog.gettext)}" if locator else ""
         return Markup('<sup class="cite"><a href="#ref-{n}">[{n}{w}]</a>'
                       "</sup>").format(n=number, w=escape(where))
 
