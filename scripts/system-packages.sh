@@ -5,8 +5,10 @@
 set -euo pipefail
 
 # PDF letters: Pango and HarfBuzz's subsetter (without libharfbuzz-subset0 WeasyPrint falls back to
-# fontTools, 7–70× slower); Noto fonts for Latin, Arabic, Hangul, Han and Kana.
-run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk)
+# fontTools, 7–70× slower); Noto fonts for Latin, Arabic, Hangul, Han and Kana. The signature annex
+# of a delivery packet is drawn with Pango on cairo's PDF surface (libpangocairo, libcairo2).
+run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libpangocairo-1.0-0 libcairo2
+              fonts-noto-core fonts-noto-cjk)
 # Tests: pdftotext/pdffonts/pdftoppm, msgfmt --check, and a real browser for the signing journey.
 test_packages=(poppler-utils gettext chromium)
 

@@ -1,14 +1,15 @@
 """The signature annex of a delivery packet: up to hundreds of thousands of lines, fast and in
 bounded memory.
 
-WeasyPrint spends most of its time per box, and a table row is five boxes; one big ``<table>``
-also gets slower the longer it is. So the annex is a list with one text line per signature
-(``"No. Name · City, Country · date"``), a fixed number of lines per page (each page is a block of
-``white-space: pre`` text with a fixed line height, and every line is truncated so that it never
-wraps), rendered in chunks of a few thousand lines, each chunk its own WeasyPrint document in a
-worker process, written to a temporary PDF. Because every page holds exactly ``lines_per_page``
-lines, page counts are known in advance; the page numbers ("n / N" across the whole packet) are
-stamped afterwards by ``campaign.organizer.pdfparts``.
+One text line per signature (``"No. Name · City, Country · date"``), a fixed number of lines per
+page at fixed baselines, every line truncated so that it never wraps. WeasyPrint costs about
+1.5 ms of CPU per line however plain the markup (its box layout and drawing are per line, in
+Python), so the annex pages are drawn directly with Pango and cairo (``annexpdf``: the same
+shaping, font fallback and bidi as WeasyPrint, about a tenth of the time), in chunks, each chunk
+its own PDF, in worker processes that also render the cover letter and the sources with
+WeasyPrint. Because every page holds exactly ``lines_per_page`` lines, page counts are known in
+advance; the page numbers ("n / N" across the whole packet) are stamped afterwards by
+``campaign.organizer.pdfparts``.
 
 No Flask and no database here: the caller streams ``AnnexLine`` values in and gets PDF files out.
 """
@@ -16,16 +17,23 @@ No Flask and no database here: the caller streams ``AnnexLine`` values in and ge
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
+import ctypes
+import gc
 import multiprocessing
 import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from campaign.organizer.annexpdf import PdfPages
 
 LINES_PER_PAGE = 50
-LINES_PER_CHUNK = 4000
+# A multiple of LINES_PER_PAGE, so that only the last chunk has a short page.
+LINES_PER_CHUNK = 10_000
 # Below this many lines, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 3000
 # A line's visible width in "ems" (a Han or Hangul character is one em, most others about half),
@@ -85,55 +93,61 @@ def _isolate(text: str) -> str:
     return f"\u2068{text}\u2069" if _has_rtl(text) else text
 
 
+# A line break or tab in a name would start a new line or jump; signer text is data.
+_CONTROLS = dict.fromkeys([*range(32), 127], " ")
+
+
 def line_text(line: AnnexLine) -> str:
-    name = truncate(line.name, MAX_NAME_EMS)
-    place = truncate(line.place, MAX_LINE_EMS - MAX_NAME_EMS - 16)
+    name = truncate(line.name.translate(_CONTROLS), MAX_NAME_EMS)
+    place = truncate(line.place.translate(_CONTROLS), MAX_LINE_EMS - MAX_NAME_EMS - 16)
     place = ", ".join(_isolate(part) for part in place.split(", "))
-    # No padding before the number: every space is a glyph WeasyPrint lays out and draws.
     return f"{line.number}. {_isolate(name)} · {place} · {line.date}"
 
 
-ANNEX_CSS = """
-@page { size: A4; margin: 20mm 16mm 22mm 16mm;
-        @top-center { content: string(head); font-size: 7.5pt; color: #555; } }
-html { font-family: "Noto Sans", "Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC",
-       "Noto Naskh Arabic", "Noto Sans Arabic", sans-serif; font-size: 8.4pt; }
-html:lang(ja) { font-family: "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK KR",
-       "Noto Sans CJK SC", "Noto Naskh Arabic", sans-serif; }
-html:lang(zh-Hans) { font-family: "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK KR",
-       "Noto Sans CJK JP", "Noto Naskh Arabic", sans-serif; }
-html:lang(ar) { font-family: "Noto Naskh Arabic", "Noto Sans", "Noto Sans CJK KR",
-       "Noto Sans CJK JP", "Noto Sans CJK SC", sans-serif; }
-body { margin: 0; }
-header { string-set: head content(); height: 0; overflow: hidden; }
-h1 { font-size: 13pt; margin: 0 0 4pt 0; height: 18pt; line-height: 18pt; }
-p.columns { margin: 0 0 4pt 0; color: #555; height: 12pt; line-height: 12pt;
-            white-space: pre; }
-section { break-after: page; }
-section:last-child { break-after: auto; }
-p.lines { margin: 0; white-space: pre; line-height: 13.2pt; }
-"""
+MM = 72 / 25.4
+# The page, as the rest of the packet has it (A4; WeasyPrint's margins for the cover letter).
+MARGIN_TOP, MARGIN_SIDE, MARGIN_BOTTOM = 20 * MM, 16 * MM, 22 * MM
+LINE_HEIGHT = 13.2
+FONT_SIZE = 8.4
+# The first font that has a character draws it; the packet's language decides which Noto CJK
+# cut comes first (the Han forms differ). Noto Sans leads even in Arabic packets, so that the
+# numbers, dates and Latin names of every line look alike; Arabic letters come from Naskh.
+FONT_STACKS = {
+    "ja": "Noto Sans, Noto Sans CJK JP, Noto Sans CJK KR, Noto Sans CJK SC, Noto Naskh Arabic",
+    "zh": "Noto Sans, Noto Sans CJK SC, Noto Sans CJK KR, Noto Sans CJK JP, Noto Naskh Arabic",
+    "ar": "Noto Sans, Noto Naskh Arabic, Noto Sans CJK KR, Noto Sans CJK JP, Noto Sans CJK SC",
+}
+DEFAULT_FONT_STACK = ("Noto Sans, Noto Sans CJK KR, Noto Sans CJK JP, Noto Sans CJK SC, "
+                      "Noto Naskh Arabic")
 
 
-def chunk_html(lines: list[AnnexLine], layout: AnnexLayout, *, first: bool) -> str:
-    """A chunk's HTML: ``ceil(len(lines) / lines_per_page)`` pages, exactly."""
-    parts = [
-        f'<!doctype html><html lang="{escape(layout.lang)}" dir="{escape(layout.direction)}">'
-        f"<head><meta charset=utf-8><style>{ANNEX_CSS}</style></head><body>"
-        f"<header>{escape(layout.running_head)}</header>"
-    ]
+def font_stack(lang: str) -> str:
+    return FONT_STACKS.get(lang.split("-")[0].lower(), DEFAULT_FONT_STACK)
+
+
+def _draw_chunk(pdf: PdfPages, lines: list[AnnexLine], layout: AnnexLayout, *,
+                first: bool) -> int:
+    stack = font_stack(layout.lang)
+    body, small, heading = f"{stack} {FONT_SIZE}", f"{stack} 7.5", f"{stack} Bold 13"
+    x, width = MARGIN_SIDE, pdf.width - 2 * MARGIN_SIDE
     per_page = layout.lines_per_page
-    for start in range(0, len(lines), per_page):
-        page = lines[start: start + per_page]
-        parts.append("<section>")
+    pages = 0
+    for start in range(0, max(len(lines), 1), per_page):
+        if pages:
+            pdf.next_page()
+        pages += 1
+        pdf.text(layout.running_head, x=x, baseline=MARGIN_TOP / 2 + 2.7, width=width,
+                 font=small, align="center", gray=0.333)
+        top = MARGIN_TOP
         if first and start == 0:
-            parts.append(f"<h1>{escape(layout.title)}</h1>")
-        parts.append(f'<p class="columns">{escape(layout.columns)}</p>')
-        parts.append('<p class="lines">')
-        parts.append(escape("\n".join(line_text(line) for line in page)))
-        parts.append("</p></section>")
-    parts.append("</body></html>")
-    return "".join(parts)
+            pdf.text(layout.title, x=x, baseline=top + 13.5, width=width, font=heading)
+            top += 22
+        pdf.text(layout.columns, x=x, baseline=top + 9, width=width, font=body, gray=0.333)
+        top += 16
+        for row, line in enumerate(lines[start: start + per_page]):
+            pdf.text(line_text(line), x=x, baseline=top + 9.6 + row * LINE_HEIGHT, width=width,
+                     font=body)
+    return pages
 
 
 def pages_for(count: int, lines_per_page: int = LINES_PER_PAGE) -> int:
@@ -142,11 +156,11 @@ def pages_for(count: int, lines_per_page: int = LINES_PER_PAGE) -> int:
 
 def render_chunk(lines: list[AnnexLine], layout: AnnexLayout, path: str, first: bool) -> int:
     """Renders one chunk to ``path``; returns its page count. Runs in a worker process."""
-    from weasyprint import HTML
+    # Imported here: it loads cairo and Pango, which only the processes drawing the annex need.
+    from campaign.organizer.annexpdf import PdfPages
 
-    document = HTML(string=chunk_html(lines, layout, first=first)).render()
-    document.write_pdf(path)
-    return len(document.pages)
+    with PdfPages(path, lang=layout.lang, rtl=layout.direction == "rtl") as pdf:
+        return _draw_chunk(pdf, lines, layout, first=first)
 
 
 def _chunks(lines: Iterable[AnnexLine], size: int) -> Iterator[list[AnnexLine]]:
@@ -195,7 +209,19 @@ def render_part(part: HtmlPart) -> int:
         if fetcher else HTML(string=part.html, base_url=part.base_url)
     rendered = document.render(stylesheets=stylesheets)
     rendered.write_pdf(part.path)
-    return len(rendered.pages)
+    pages = len(rendered.pages)
+    del document, rendered
+    _give_back_memory()
+    return pages
+
+
+def _give_back_memory() -> None:
+    # The worker goes on to draw annex chunks, which need a fraction of what WeasyPrint's
+    # layout of a letter left on the heap: hand the freed pages back to the system, or they
+    # count against the packet's memory until the worker exits.
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)  # glibc only; elsewhere nothing to do
 
 
 def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path, *,
@@ -232,10 +258,12 @@ def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path
 
     workers = workers or min(2, os.cpu_count() or 1)
     # Not forked from the caller, which may be a threaded web server with open database
-    # connections: workers fork from a clean forkserver process that has WeasyPrint loaded
-    # already, so they start at once and share its library pages (less memory than spawn).
+    # connections: workers fork from a clean forkserver process that has WeasyPrint and the
+    # cairo/Pango bindings loaded already, so they start at once and share its library pages
+    # (less memory than spawn).
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["campaign.organizer.annex", "weasyprint"])
+    context.set_forkserver_preload(["campaign.organizer.annex", "campaign.organizer.annexpdf",
+                                    "weasyprint"])
     pending: dict[futures.Future[int], tuple[int, int]] = {}
     done = 0
     with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

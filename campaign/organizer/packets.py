@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from campaign.app_context import database
 from campaign.content.model import Campaign, Recipient
-from campaign.organizer.annex import ANNEX_CSS, AnnexLayout, AnnexLine, HtmlPart, render_annex
+from campaign.organizer.annex import AnnexLayout, AnnexLine, HtmlPart, render_annex
 from campaign.organizer.pdfparts import merge_and_number, write_atomically
 from campaign.signatures.models import CONFIRMED, Signature
 from campaign.signatures.rules import neutralise_cell
@@ -111,8 +111,18 @@ def _cover_part(campaign: Campaign, recipient_id: str, count: int, path: Path) -
                     extra_css=_COVER_OVERRIDE)
 
 
-SOURCES_CSS = ANNEX_CSS + """
-h1 { height: auto; }
+SOURCES_CSS = """
+@page { size: A4; margin: 20mm 16mm 22mm 16mm; }
+html { font-family: "Noto Sans", "Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC",
+       "Noto Naskh Arabic", "Noto Sans Arabic", sans-serif; font-size: 8.4pt; }
+html:lang(ja) { font-family: "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK KR",
+       "Noto Sans CJK SC", "Noto Naskh Arabic", sans-serif; }
+html:lang(zh-Hans) { font-family: "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK KR",
+       "Noto Sans CJK JP", "Noto Naskh Arabic", sans-serif; }
+html:lang(ar) { font-family: "Noto Naskh Arabic", "Noto Sans", "Noto Sans CJK KR",
+       "Noto Sans CJK JP", "Noto Sans CJK SC", sans-serif; }
+body { margin: 0; }
+h1 { font-size: 13pt; margin: 0 0 4pt 0; }
 ol { padding-inline-start: 18pt; margin: 0; }
 li { margin: 0 0 5pt 0; line-height: 1.35; font-size: 9pt; }
 .url { color: #333; font-size: 8pt; overflow-wrap: anywhere; }

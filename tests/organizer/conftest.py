@@ -6,8 +6,10 @@ import datetime as dt
 import itertools
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from campaign.organizer import accounts
+from campaign.organizer.packets import packet_locale
 from campaign.signatures.models import CONFIRMED, CampaignCounter, CountryCounter, Signature
 
 SLUG = "stop-forced-repatriation"
@@ -79,3 +81,12 @@ def add_signatures(app):
         return len(rows)
 
     return factory
+
+
+@pytest.fixture
+def withheld(app):
+    """"name withheld" in the language of emb-kr's packets (the recipient's)."""
+    with app.app_context():
+        campaign = app.extensions["campaign.library"].get(SLUG)
+        with force_locale(packet_locale(campaign.recipients["emb-kr"])):
+            return gettext("name withheld")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 from campaign.organizer.annex import (
@@ -10,6 +11,7 @@ from campaign.organizer.annex import (
     AnnexLine,
     line_text,
     render_annex,
+    render_chunk,
     truncate,
 )
 from campaign.organizer.pdfparts import merge_and_number
@@ -42,3 +44,24 @@ def test_truncate_keeps_long_names_on_one_line():
 def test_line_text_isolates_right_to_left_names():
     text = line_text(AnnexLine(7, "محمد أحمد", "Cairo, Egypt", "2026-10-01"))
     assert text.startswith("7. \u2068محمد أحمد\u2069")
+
+
+def _word_boxes(pdf) -> list[tuple[float, float, str]]:
+    """(xMin, xMax, word) of every word pdftotext finds on the first page."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return [(float(x0), float(x1), word) for x0, x1, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)]
+
+
+def test_annex_right_to_left_lines_start_at_right_margin(tmp_path):
+    layout = AnnexLayout(lang="ar", direction="rtl", title="التوقيعات", running_head="Annex",
+                         columns="الرقم · الاسم", lines_per_page=50)
+    render_chunk([AnnexLine(7, "محمد أحمد", "القاهرة, مصر", "2026-10-01")], layout,
+                 str(tmp_path / "rtl.pdf"), True)
+    boxes = _word_boxes(tmp_path / "rtl.pdf")
+    right_margin = 595.28 - 16 * 72 / 25.4
+    number = next(box for box in boxes if box[2] == "7")
+    date = next(box for box in boxes if box[2] == "2026-10-01")
+    assert number[1] > right_margin - 2  # the line starts at the right margin …
+    assert date[1] < number[0] - 50  # … and ends, with the date, further left

@@ -77,7 +77,7 @@ def _wait_for(app, job_id: str, process, timeout: float = 120):
 
 
 def test_celery_worker_builds_packet_from_postgres(celery_app, celery_worker, add_signatures,
-                                                   tmp_path):
+                                                   withheld, tmp_path):
     add_signatures([("김민준", True), ("Hidden", False)], into=celery_app)
     with celery_app.app_context():
         campaign = celery_app.extensions["campaign.library"].get(SLUG)
@@ -89,7 +89,7 @@ def test_celery_worker_builds_packet_from_postgres(celery_app, celery_worker, ad
     pdf = Path(job.files[0])
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-    assert "김민준" in text and "name withheld" in text, text[-1500:]
+    assert "김민준" in text and withheld in text and "Hidden" not in text, text[-1500:]
 
 
 def test_celery_job_interrupted_is_resumed_by_worker(celery_app, celery_worker, add_signatures,

@@ -38,10 +38,16 @@ def test_packet_pdf_has_cover_letter_annex_and_sources(packet):
     assert "Sources" in text
 
 
-def test_packet_withholds_names_not_to_be_shown(packet):
+def test_packet_annex_text_keeps_names_in_every_script(packet):
+    text = _text(packet.pdf)
+    for name in ("Anna Müller", "王伟", "さとう はなこ", "محمد أحمد"):
+        assert name in text
+
+
+def test_packet_withholds_names_not_to_be_shown(packet, withheld):
     text = _text(packet.pdf)
     assert "Hidden Person" not in text
-    assert "name withheld" in text
+    assert withheld in text
 
 
 def test_packet_pages_numbered_across_whole_packet(packet):
@@ -50,12 +56,12 @@ def test_packet_pages_numbered_across_whole_packet(packet):
     assert packet.pages >= 5
 
 
-def test_packet_csv_matches_annex(packet):
+def test_packet_csv_matches_annex(packet, withheld):
     with packet.csv.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == packet.signatures == 120
     assert rows[0]["name"] == "김민준"
-    assert rows[2]["name"] == "name withheld"
+    assert rows[2]["name"] == withheld
     assert rows[0]["country"] == "KR"
     assert [int(r["number"]) for r in rows] == list(range(1, 121))
 
