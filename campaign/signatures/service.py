@@ -22,17 +22,20 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from flask import current_app
+from flask_babel import force_locale, get_translations, gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -88,15 +91,27 @@ class RetentionNotOver(SignatureError):
 
 # --- tokens -------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=16)
+def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    # Built once per key and purpose (it holds no personal data): two tokens go into every
+    # confirmation mail, and building the serializer costs as much as signing with it.
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
 
 
-def confirmation_token(signature: Signature) -> str:
+class _Tokened(Protocol):
+    id: int
+    token_version: int
+
+
+def confirmation_token(signature: _Tokened) -> str:
     return _serializer(CONFIRM_SALT).dumps([signature.id, signature.token_version])
 
 
-def privacy_token(signature: Signature) -> str:
+def privacy_token(signature: _Tokened) -> str:
     return _serializer(PRIVACY_SALT).dumps([signature.id, signature.token_version])
 
 
@@ -176,26 +191,60 @@ def _link(base_url: str, locale: str, kind: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/{locale}/{kind}/{token}"
 
 
-def _send(template: str, signature: Signature, campaign: Campaign,
+@dataclass(frozen=True)
+class _Addressee:
+    """What a mail needs of a signature: the row just inserted, without building an ORM object
+    for it."""
+
+    id: int
+    token_version: int
+    name: str
+    email: str | None
+    locale: str
+
+
+def _mail_gettext(translations: Any) -> Callable[..., str]:
+    """``gettext`` for the mail templates, bound to the signer's catalog: Flask-Babel's own
+    looks the catalog up again for each of a mail's dozen strings. Same contract as Jinja's
+    new-style gettext (always %-formatted; Markup when the template autoescapes)."""
+
+    @pass_context
+    def mail_gettext(__context, __string: str, **variables: Any) -> str:
+        text = translations.ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 (our catalog, as Jinja's own gettext does)
+        return text % variables
+
+    return mail_gettext
+
+
+def _render_mail(name: str, context: dict[str, Any]) -> str:
+    # Straight from the app's Jinja environment: ``render_template`` would also run the page
+    # context processors (language switcher, page direction), which a mail does not use.
+    return current_app.jinja_env.get_template(name).render(context)
+
+
+def _send(template: str, signature: Signature | _Addressee, campaign: Campaign,
           subject: Callable[[], str], **links: str) -> None:
     config = current_app.config
     with force_locale(signature.locale):
         context: dict[str, Any] = {
             "campaign": campaign, "name": signature.name, "locale": signature.locale,
             "max_age_days": max(1, int(config["CONFIRMATION_MAX_AGE"]) // 86400), **links,
+            "gettext": _mail_gettext(get_translations()),
         }
         message = mailer.Mail(
             to=signature.email or "",
             subject=subject(),
-            text=render_template(f"email/{template}.txt", **context),
-            html=render_template(f"email/{template}.html", **context),
+            text=_render_mail(f"email/{template}.txt", context),
+            html=_render_mail(f"email/{template}.html", context),
             link=links.get("confirm_link") or links.get("privacy_link", ""),
         )
     mailer.send(message, smtp_url=config["SMTP_URL"], outbox_dir=config["OUTBOX_DIR"],
                 sender=config["MAIL_FROM"])
 
 
-def _send_confirmation(signature: Signature, campaign: Campaign, base_url: str) -> None:
+def _send_confirmation(signature: Signature | _Addressee, campaign: Campaign, base_url: str) -> None:
     _send("confirm", signature, campaign,
           # Translators: subject of the email asking a signer to confirm; %(title)s is the petition.
           lambda: gettext("Please confirm your signature: %(title)s", title=campaign.title),
@@ -335,7 +384,8 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
             # transaction, and this is the hottest write of the site.
             signature_id = session.connection().execute(_INSERT_SIGNATURE,
                                                         values).scalar_one()
-            signature = Signature(id=signature_id, **values)
+            signature = _Addressee(id=signature_id, token_version=1, name=signer.name,
+                                   email=signer.email, locale=locale)
             add_to_counters(session, campaign.slug, signer.country, pending=1)
         _send_confirmation(signature, campaign, base_url)
         return
