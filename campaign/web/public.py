@@ -219,7 +219,7 @@ class ConfirmForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    really = BooleanField(_l("Yes, erase my name, email address and message"),
+    really = BooleanField(_l("Yes, erase my name, email address, city, postcode and message"),
                           validators=[InputRequired(message=_l("Please tick the box to erase "
                                                                 "your data."))])
 
