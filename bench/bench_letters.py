@@ -4,6 +4,9 @@
 
 Project: ``LetterEngine.batch_pdf`` (chunks of 100 letters, each ONE WeasyPrint document with
 the parsed CSS and the font configuration reused, 2 processes, chunks joined with pypdf).
+Footnote area heights are remembered per process (campaign/letters/pdf.py);
+``--no-footnote-memory`` lays every footnote area out again as plain WeasyPrint does, for a
+before/after comparison in the same conditions.
 Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
 The same letter HTML is used by both, so the figures compare rendering only.
 """
@@ -101,7 +104,13 @@ def main() -> int:
     parser.add_argument("--baseline-letters", type=int, default=8)
     parser.add_argument("--recipient", default="emb-us")
     parser.add_argument("--processes", type=int, default=None)
+    parser.add_argument("--no-footnote-memory", action="store_true",
+                        help="lay every footnote area out again, as WeasyPrint does (before/after)")
     args, _unknown = parser.parse_known_args()
+    if args.no_footnote_memory:
+        from campaign.letters import pdf
+
+        pdf.FOOTNOTE_MEMORY = False
 
     engine = LetterEngine(ROOT / "letters", ROOT / "static", ROOT / "locales",
                           processes=args.processes)

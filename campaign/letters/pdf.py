@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import operator
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,8 @@ from urllib.request import url2pathname
 
 import weasyprint
 from weasyprint import CSS, HTML
+from weasyprint.css.properties import INITIAL_VALUES
+from weasyprint.formatting_structure import boxes
 from weasyprint.layout import page as _layout_page  # noqa: F401 - imported for the hook below
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -100,6 +103,7 @@ class PdfRenderer:
                 css = CSS(string=text, base_url=self.stylesheet_path.resolve().as_uri(),
                           url_fetcher=self.fetcher(), font_config=self.font_config)
                 self._css = (mtime, css)
+                _FOOTNOTE_AREAS.clear()  # measured with the previous stylesheet
             return self._css[1]
 
     def write_pdf(self, html: str, *, pdf_variant: str | None = None) -> bytes:
@@ -207,3 +211,146 @@ def _make_margin_boxes(context, page, state):
 
 if getattr(weasyprint.layout.make_margin_boxes, "__name__", "") != "_make_margin_boxes":
     weasyprint.layout.make_margin_boxes = _make_margin_boxes
+
+
+# --- Footnote area heights ---------------------------------------------------------------
+# WeasyPrint lays the whole footnote area out again each time a note joins a page, on a copy it
+# then throws away, keeping only the height and whether it overflows: a third of a letter's
+# layout time. In a mail merge the same notes come back in every letter, so that result is
+# remembered per process, keyed by the notes' content, their styles (each note's completely
+# computed, so that nothing outside it counts), the font configuration and the page's
+# geometry. Notes holding anything but plain block and inline text (images, floats, positioned
+# boxes, string-set, nested notes) are not remembered and are laid out as before. Tests compare
+# a batch rendered with and without the memory.
+
+_original_update_footnote_area = weasyprint.layout.LayoutContext._update_footnote_area
+_PLAIN_BOXES = (boxes.BlockBox, boxes.LineBox, boxes.InlineBox, boxes.TextBox)
+
+
+class _StyleValues:
+    """Reads the computed values of the given properties, in one C call."""
+
+    def __init__(self, names: Sequence[str]):
+        self.names = tuple(names)
+        self._get = operator.itemgetter(*self.names)
+
+    def __call__(self, style) -> tuple:
+        return self._get(style)
+
+
+def _computable(style, name: str) -> bool:
+    try:
+        style[name]
+    except KeyError:
+        return False
+    return True
+
+
+_STYLE_VALUES = _StyleValues(list(INITIAL_VALUES))
+_FOOTNOTE_AREAS: dict[tuple, tuple[float, float, bool]] = {}
+_FOOTNOTE_AREAS_LIMIT = 20_000
+FOOTNOTE_MEMORY = True  # off in the test that checks the memory changes nothing
+
+
+def _style_key(style, seen: dict[int, tuple], *, complete: bool) -> tuple | None:
+    """What decides a box's computed style. ``complete`` for the note itself: every property
+    is computed now, so nothing is left to inherit later from outside the note. Inside the
+    note, a style is decided by its own declarations (``cascaded``), the values already set
+    (among them those WeasyPrint sets while building boxes) and its parent's, which is in the
+    key too."""
+    cached = seen.get(id(style))
+    if cached is not None:
+        return cached[1]
+    global _STYLE_VALUES
+    if complete:
+        try:
+            values = _STYLE_VALUES(style)
+        except KeyError:
+            # Learn which properties cannot be computed (logical ones, by some kinds of style).
+            _STYLE_VALUES = _StyleValues(
+                [name for name in _STYLE_VALUES.names if _computable(style, name)])
+            values = _STYLE_VALUES(style)
+    else:
+        values = (tuple(style.items()), tuple(getattr(style, "cascaded", {}).items()))
+    try:
+        hash(values)
+    except TypeError:
+        values = repr(values)
+    if (style["float"] not in ("none", "footnote") or style["position"] != "static"
+            or style["string_set"] != "none"):
+        return None
+    key = (type(style).__name__, getattr(style, "pseudo_type", None), values)
+    seen[id(style)] = (style, key)  # the style is held so that its id is not reused
+    return key
+
+
+def _box_key(box, seen: dict[int, tuple], *, note: bool = False) -> tuple | None:
+    if type(box) not in _PLAIN_BOXES:
+        return None
+    style = _style_key(box.style, seen, complete=note)
+    if style is None:
+        return None
+    children = []
+    for child in getattr(box, "children", ()):
+        if child.style["float"] == "footnote":
+            return None
+        key = _box_key(child, seen)
+        if key is None:
+            return None
+        children.append(key)
+    return (type(box).__name__, box.element_tag, getattr(box, "text", None), style,
+            tuple(children))
+
+
+def _footnote_key(context, footnote) -> tuple | None:
+    keys = context.__dict__.setdefault("_campaign_footnote_keys", {})
+    cached = keys.get(id(footnote))
+    if cached is None:
+        seen = context.__dict__.setdefault("_campaign_footnote_styles", {})
+        cached = (footnote, _box_key(footnote, seen, note=True))
+        keys[id(footnote)] = cached
+    return cached[1]
+
+
+def _update_footnote_area(self):
+    area = self.current_footnote_area
+    footnotes = self.current_page_footnotes
+    if not FOOTNOTE_MEMORY or not footnotes:
+        return _original_update_footnote_area(self)
+    notes = tuple(_footnote_key(self, f) for f in footnotes)
+    area_style = _style_key(area.style, self.__dict__.setdefault(
+        "_campaign_footnote_styles", {}), complete=True)
+    if area_style is None or any(n is None for n in notes):
+        return _original_update_footnote_area(self)
+    page = area.page
+    # The font configuration holds the @font-face rules: same family names, other fonts.
+    key = (area.style.font_config, self.in_column, area_style, page.width, page.height, page.margin_left,
+           page.margin_right, page.padding_left, page.padding_right, page.border_left_width,
+           page.border_right_width, notes)
+    known = _FOOTNOTE_AREAS.get(key)
+    if known is None:
+        bottom = self.page_bottom
+        if area.height != "auto" and not self.in_column:
+            bottom += area.margin_height()
+        overflow = _original_update_footnote_area(self)
+        # What the original left behind: the height it set, and how far it raised the bottom
+        # of the page (by the laid-out area's margin height, which is not the area's own).
+        if len(_FOOTNOTE_AREAS) >= _FOOTNOTE_AREAS_LIMIT:
+            _FOOTNOTE_AREAS.clear()
+        _FOOTNOTE_AREAS[key] = (area.height, bottom - self.page_bottom, overflow)
+        return overflow
+    height, margin_height, overflow = known
+    if area.height != "auto" and not self.in_column:
+        self.page_bottom += area.margin_height()
+    area.children = footnotes
+    area.height = height
+    if not self.in_column:
+        self.page_bottom -= margin_height
+    return overflow
+
+
+if weasyprint.__version__.split(".")[0] == "70" and getattr(
+        weasyprint.layout.LayoutContext._update_footnote_area, "__name__", "") \
+        != "_update_footnote_area_memo":
+    _update_footnote_area.__name__ = "_update_footnote_area_memo"
+    weasyprint.layout.LayoutContext._update_footnote_area = _update_footnote_area

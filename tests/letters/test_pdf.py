@@ -156,3 +156,31 @@ def test_batch_files_sets_each_signer_as_author(engine, demo, tmp_path):
     signers = [SignerDetails("Ann", "GB"), SignerDetails("김민준", "KR")]
     paths = engine.batch_files(demo, "emb-gb", signers, tmp_path / "out", locale="en")
     assert PdfReader(paths[1]).metadata.author == "김민준"
+
+
+def _without_dates(pdf: bytes) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \(.*?\)", b"", pdf)
+
+
+def test_footnote_memory_leaves_a_batch_unchanged(engine, demo, monkeypatch):
+    from campaign.letters import pdf as letters_pdf
+
+    # Letters of different lengths, so the same notes fall on different pages and the remembered
+    # heights are reused in other combinations than the one they were measured in.
+    signers = [SignerDetails(f"Signer {i}", "GB", message="\n\n".join(
+        ["Lorem ipsum dolor sit amet, consectetur. " * 6] * i)) for i in range(4)]
+    plan = engine.plan(demo, "emb-us", "en")
+    monkeypatch.setattr(letters_pdf, "_FOOTNOTE_AREAS", {})
+    monkeypatch.setattr(letters_pdf, "FOOTNOTE_MEMORY", False)
+    plain = engine.chunk_pdf(plan, signers)
+    monkeypatch.setattr(letters_pdf, "FOOTNOTE_MEMORY", True)
+    engine.chunk_pdf(plan, signers[::-1])  # fills the memory
+    assert _without_dates(engine.chunk_pdf(plan, signers)) == _without_dates(plain)
+
+
+def test_footnote_memory_is_used_by_a_batch(engine, demo, monkeypatch):
+    from campaign.letters import pdf as letters_pdf
+
+    monkeypatch.setattr(letters_pdf, "_FOOTNOTE_AREAS", {})
+    engine.batch_pdf(demo, "emb-us", [SignerDetails("Ann", "GB")], locale="en")
+    assert letters_pdf._FOOTNOTE_AREAS  # noqa: SLF001 - WeasyPrint still calls the hook
