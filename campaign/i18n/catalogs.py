@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po, write_po
 from babel.support import Translations
+
+from campaign.storage.files import write_atomically
 
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
@@ -169,18 +170,6 @@ def serialize(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_template(layout: Layout, template: Catalog, now: dt.datetime | None = None) -> bool:
     """Writes ``messages.pot`` if its messages changed; returns whether it was written."""
     path = layout.template
@@ -190,7 +179,7 @@ def write_template(layout: Layout, template: Catalog, now: dt.datetime | None = 
         if serialize(template) == current:
             return False
     template.creation_date = now or dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    _write_atomically(path, serialize(template))
+    write_atomically(path, serialize(template))
     return True
 
 
@@ -212,7 +201,7 @@ def update(layout: Layout, template: Catalog, locales: Iterable[str] | None = No
         merge(catalog, template)
         data = serialize(catalog)
         if data != before:
-            _write_atomically(path, data)
+            write_atomically(path, data)
             changed.append(locale)
     return changed
 
@@ -227,7 +216,7 @@ def init(layout: Layout, locale: str, template: Catalog) -> Path:
     catalog.creation_date = template.creation_date
     catalog.revision_date = template.creation_date
     merge(catalog, template)
-    _write_atomically(path, serialize(catalog))
+    write_atomically(path, serialize(catalog))
     return path
 
 
@@ -237,7 +226,7 @@ def compile_catalog(layout: Layout, locale: str) -> Path:
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     target = layout.compiled(locale)
-    _write_atomically(target, out.getvalue())
+    write_atomically(target, out.getvalue())
     return target
 
 

@@ -14,9 +14,9 @@ from flask.cli import AppGroup
 from campaign.app_context import library
 from campaign.content import Campaign, ContentError, ContentErrors
 from campaign.letters import service
-from campaign.letters.engine import write_atomically
 from campaign.letters.errors import LetterError
 from campaign.letters.merge import SignerDetails, validate_signer
+from campaign.storage.files import write_atomically
 
 letter_group = AppGroup("letter", help="Render campaign letters to PDF.")
 

@@ -14,7 +14,6 @@ import logging
 import multiprocessing
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from campaign.letters.errors import (
     UnsupportedLanguage,
 )
 from campaign.letters.merge import SignerDetails
+from campaign.storage.files import write_atomically
 
 # WeasyPrint reports every step at INFO, some at import time; the app logs INFO, and a batch
 # would flood it. Set before campaign.letters.pdf imports WeasyPrint.
@@ -387,18 +387,3 @@ def _chunked(items: Iterable[SignerDetails], size: int) -> Iterator[list[SignerD
             chunk = []
     if chunk:
         yield chunk
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` through a temporary file in the same folder and os.replace,
-    so a reader never sees half a PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path

@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from campaign.app_context import database
-from campaign.organizer.pdfparts import write_atomically
 from campaign.signatures.models import CONFIRMED, ERASED, Signature
 from campaign.signatures.rules import neutralise_cell
+from campaign.storage.files import write_atomically
 
 EXPORT_COLUMNS = ("id", "status", "source", "name", "show_name", "email", "country", "city",
                   "postcode", "message", "locale", "recipient_id", "created_at", "confirmed_at")

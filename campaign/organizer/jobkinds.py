@@ -15,8 +15,8 @@ from campaign.content.model import Campaign
 from campaign.jobs import JobContext, JobFailed, JobOutput
 from campaign.organizer.exports import export_signatures
 from campaign.organizer.packets import PacketError, build_packet
-from campaign.organizer.pdfparts import write_atomically
 from campaign.signatures.models import CONFIRMED, Signature
+from campaign.storage.files import write_atomically
 
 STREAM_BATCH = 500
 

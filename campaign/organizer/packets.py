@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 from campaign.app_context import database
 from campaign.content.model import Campaign, Recipient
 from campaign.organizer.annex import AnnexLayout, AnnexLine, HtmlPart, render_annex
-from campaign.organizer.pdfparts import merge_and_number, write_atomically
+from campaign.organizer.pdfparts import merge_and_number
 from campaign.signatures.models import CONFIRMED, Signature
 from campaign.signatures.rules import neutralise_cell
+from campaign.storage.files import write_atomically
 
 STREAM_BATCH = 2000
 CSV_COLUMNS = ("number", "name", "city", "country", "country_name", "date")

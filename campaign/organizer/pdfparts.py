@@ -9,8 +9,6 @@ space and a slash need no embedding), drawn after the page's own content, which 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from pypdf.generic import (
     DictionaryObject,
     NameObject,
 )
+
+from campaign.storage.files import write_atomically
 
 FONT_SIZE = 8.0
 # Helvetica advance widths (per 1000 em) of the characters a page number uses.
@@ -83,20 +83,3 @@ def merge_and_number(parts: Sequence[Path], out_path: Path, *, title: str = "",
         writer.add_metadata({"/Title": title})
     write_atomically(out_path, writer.write)
     return total
-
-
-def write_atomically(path: Path, write: Callable) -> Path:
-    """Calls ``write(file)`` on a temporary file beside ``path``, then renames it into place: a
-    reader sees the old file or the complete new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return path

@@ -13,8 +13,8 @@ from campaign import jobs
 from campaign.jobs.models import Job
 from campaign.jobs.runner import job_key
 from campaign.organizer import service
-from campaign.organizer.pdfparts import write_atomically
 from campaign.storage.base import utcnow
+from campaign.storage.files import write_atomically
 
 SLUG = "stop-forced-repatriation"
 
