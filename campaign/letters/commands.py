@@ -135,9 +135,8 @@ def batch_command(slug, recipient, locale, signers_file, bilingual, output):
         with click.progressbar(length=len(signers), label="Rendering letters",
                                file=sys.stderr if show else io.StringIO()) as bar:
             if one_file:
-                pdf = service.render_batch_pdf(campaign, recipient, signers, locale=locale,
-                                               bilingual=bilingual, progress=bar.update)
-                write_atomically(target, pdf)
+                service.write_batch_pdf(campaign, recipient, signers, target, locale=locale,
+                                        bilingual=bilingual, progress=bar.update)
             else:
                 service.render_batch_files(campaign, recipient, signers, target,
                                            locale=locale, bilingual=bilingual,

@@ -1,10 +1,10 @@
 """The letters engine without Flask: the CLI, the web views, background jobs and the benchmark all
 render through one ``LetterEngine``.
 
-A batch (mail merge) is rendered as chunks of letters, each chunk ONE WeasyPrint document, so
-the stylesheet, the fonts and their subsets are handled once per chunk instead of once per letter;
-chunks are joined with pypdf, which keeps memory flat, and rendered by two processes when the
-machine has two cores.
+A batch (mail merge) is rendered in chunks of letters, by two processes when the machine has two
+cores. Each chunk is composed (compose.py): the part of the letter every signer shares is laid
+out once per process, only each signer's own parts per letter, and pages are assembled from
+these layers. Chunks are joined with pypdf, which keeps memory flat.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import logging
 import multiprocessing
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from gettext import GNUTranslations
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from campaign.storage.files import write_atomically
 # WeasyPrint reports every step at INFO, some at import time; the app logs INFO, and a batch
 # would flood it. Set before campaign.letters.pdf imports WeasyPrint.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 
 COURTESY_MARKER = "<!--courtesy-->"  # signer text can never produce it: "<" is escaped
 # Chinese and Japanese put no space between sentences; the template's line breaks must not
@@ -233,42 +235,157 @@ class LetterEngine:
         html = self.document_html(plan, articles, author=author)
         return self.pdf_renderer().write_pdf(html, pdf_variant=pdf_variant)
 
+    def composed_chunk(self, plan: LetterPlan, signers: list[SignerDetails], *,
+                       first_index: int = 0, shared: dict | None = None,
+                       each: bool = False) -> bytes | list[bytes]:
+        """Many letters assembled from a shared layer and per-signer layers (compose.py): one
+        PDF, or one PDF per letter if ``each``. Letters that cannot be composed — bilingual
+        ones, or a layout whose check fails — are rendered in one document as by
+        ``chunk_pdf``. ``shared`` keeps the shared layers between chunks of a batch."""
+        from campaign.letters import compose
+
+        shared = {} if shared is None else shared
+        if self.composable(plan, shared):
+            try:
+                assembly = self._assembly(plan, signers, first_index, shared)
+                if each:
+                    return compose.assemble_each(assembly, [s.name for s in signers])
+                return compose.assemble(assembly)
+            except compose.NotComposable as exc:
+                shared["plain"] = str(exc)
+                log.warning("letters printed in full, not composed: %s", exc)
+        pdf = self.chunk_pdf(plan, signers, first_index=first_index)
+        if each:
+            from campaign.letters.pdf import split_letters
+
+            return split_letters(pdf, len(signers), [s.name for s in signers])
+        return pdf
+
+    def composable(self, plan: LetterPlan, shared: dict) -> bool:
+        return not plan.bilingual and shared.get("plain") is None
+
+    def prepare_shared(self, plan: LetterPlan, signer: SignerDetails, shared: dict) -> None:
+        """Lays out (and checks) the shared layers with one signer, before the batch's worker
+        processes start, so that they inherit them instead of each making its own."""
+        from campaign.letters import compose
+
+        if self.composable(plan, shared):
+            try:
+                self._assembly(plan, [signer], 0, shared)
+            except compose.NotComposable as exc:
+                shared["plain"] = str(exc)
+                log.warning("letters printed in full, not composed: %s", exc)
+
+    def _assembly(self, plan: LetterPlan, signers: list[SignerDetails], first_index: int,
+                  shared: dict):
+        from campaign.letters import compose
+
+        renderer = self.pdf_renderer()
+        compose.check_stylesheet(self.css_path.read_text(encoding="utf-8"))
+
+        def layer(articles: list[str], css: str, author: str):
+            return renderer.render(self.document_html(plan, articles, author=author),
+                                   extra_css=css, margin_boxes=css == compose.NUMBERS_CSS)
+
+        signers = [merge.validate_signer(s) for s in signers]
+        parts = [compose.cut(self.article_html(plan, s, index=first_index + i))
+                 for i, s in enumerate(signers)]
+        author = signers[0].name if len(signers) == 1 else plan.campaign.organisation
+        senders = layer([compose.sender_article(p) for p in parts], compose.NO_NUMBERS_CSS,
+                        author)
+        keys = [(height, signer.date) for height, signer in
+                zip(compose.sender_heights(senders, len(parts)), signers, strict=True)]
+        new_keys = []
+        for index, key in enumerate(keys):
+            if key not in shared:
+                document = layer([parts[index].article], compose.SHARED_CSS, author)
+                pages, spacer, reserve, height = compose.shared_geometry(document)
+                if abs(height - key[0]) > 0.01:
+                    raise compose.NotComposable("the sender block is not as tall as measured")
+                shared[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
+                                                  reserve, height)
+                new_keys.append((key, index))
+        if "sources" not in shared:
+            shared["sources"] = renderer.pdf_bytes(layer(
+                [compose.sources_article(parts[0])], compose.NO_NUMBERS_CSS, author)) \
+                if parts[0].sources else None
+        ends = layer([compose.end_article(p, shared[k]) for p, k in zip(parts, keys, strict=True)],
+                     compose.END_CSS, author)
+        end_pdf = renderer.pdf_bytes(ends)
+        assembly = compose.Assembly(
+            shared={key: shared[key] for key in set(keys)}, groups=keys,
+            sender_pdf=renderer.pdf_bytes(senders), end_pdf=end_pdf,
+            end_pages=compose.letter_pages(ends, len(parts)), sources_pdf=shared["sources"],
+            numbers={}, **compose.document_info(end_pdf))
+        numbers = shared.setdefault("numbers", {})
+        sources_pages = assembly.sources_pages()
+        for index in range(len(parts)):
+            total = assembly.total_pages(index, sources_pages)
+            if total not in numbers:
+                numbers[total] = renderer.pdf_bytes(layer(
+                    [compose.numbers_article(parts[0], total)], compose.NUMBERS_CSS, author))
+            assembly.numbers[total] = numbers[total]
+        for key, index in new_keys:
+            # A new shared layer is trusted once a letter made with it reads, page by page,
+            # like the same letter laid out in full.
+            composed = compose.assemble(replace(
+                assembly, shared={key: shared[key]}, groups=[key],
+                end_pages=[assembly.end_pages[index]], sender_pages=[index]))
+            compose.check(composed, lambda i=index: self.chunk_pdf(plan, [signers[i]]))
+        return assembly
+
     def batch_pdf(self, campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],
                   *, locale: str | None = None, bilingual: str | None = None,
                   progress: Callable[[int], None] | None = None,
                   chunk_size: int = CHUNK_SIZE) -> bytes:
-        """A mail merge: one letter per signer, all in one PDF."""
-        from campaign.letters.pdf import concatenate
+        """A mail merge: one letter per signer, all in one PDF (``write_batch_pdf`` writes a
+        large one to a file without holding it in memory)."""
+        with tempfile.TemporaryDirectory(prefix="campaign-batch-") as work:
+            target = Path(work) / "batch.pdf"
+            self.write_batch_pdf(campaign, recipient_id, signers, target, locale=locale,
+                                 bilingual=bilingual, progress=progress, chunk_size=chunk_size)
+            return target.read_bytes()
+
+    def write_batch_pdf(self, campaign: Campaign, recipient_id: str,
+                        signers: Iterable[SignerDetails], target: Path, *,
+                        locale: str | None = None, bilingual: str | None = None,
+                        progress: Callable[[int], None] | None = None,
+                        chunk_size: int = CHUNK_SIZE) -> Path:
+        """A mail merge into one PDF file, written atomically. Each chunk goes to disk as soon
+        as it is rendered and the chunks are joined from there, so memory stays flat however
+        many letters there are."""
+        from campaign.letters.pdf import join_files
 
         plan = self.plan(campaign, recipient_id, locale, bilingual)
         if isinstance(signers, Sized) and self.processes > 1:
             # Enough chunks to keep every process busy, never more than chunk_size letters.
             share = -(-len(signers) // (self.processes * 2))
             chunk_size = max(1, min(chunk_size, share))
-        parts = [pdf for pdf, _count in self._chunks(plan, signers, chunk_size, progress)]
-        if not parts:
-            raise LetterError("no signers: nothing to render")
-        return concatenate(parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as work:
+            parts: list[Path] = []
+            for pdf, _count in self._chunks(plan, signers, chunk_size, progress):
+                parts.append(Path(work) / f"chunk-{len(parts):05d}.pdf")
+                parts[-1].write_bytes(pdf)
+                del pdf
+            if not parts:
+                raise LetterError("no signers: nothing to render")
+            return write_atomically(target, lambda out: join_files(parts, out))
 
     def batch_files(self, campaign: Campaign, recipient_id: str,
                     signers: Iterable[SignerDetails], out_dir: Path, *,
                     locale: str | None = None, bilingual: str | None = None,
                     progress: Callable[[int], None] | None = None,
                     file_name: Callable[[int, SignerDetails], str] | None = None) -> list[Path]:
-        """One PDF per signer in ``out_dir``, each written atomically. Letters are rendered in
-        chunks like a batch and the chunk is then cut at each letter's first page."""
-        from campaign.letters.pdf import split_letters
-
+        """One PDF per signer in ``out_dir``, each written atomically."""
         plan = self.plan(campaign, recipient_id, locale, bilingual)
         out_dir.mkdir(parents=True, exist_ok=True)
         name = file_name or (lambda i, s: f"letter-{i + 1:05d}.pdf")
         signers = list(signers)
         chunk_size = max(1, min(CHUNK_SIZE, -(-len(signers) // (max(self.processes, 1) * 2))))
         written: list[Path] = []
-        for pdf, count in self._chunks(plan, signers, chunk_size, None):
-            first = len(written)
-            authors = [s.name for s in signers[first:first + count]]
-            for letter_pdf in split_letters(pdf, count, authors):
+        for letters, _count in self._chunks(plan, signers, chunk_size, None, each=True):
+            for letter_pdf in letters:
                 index = len(written)
                 written.append(write_atomically(out_dir / name(index, signers[index]),
                                                 letter_pdf))
@@ -277,32 +394,37 @@ class LetterEngine:
         return written
 
     def _chunks(self, plan: LetterPlan, signers: Iterable[SignerDetails], chunk_size: int,
-                progress: Callable[[int], None] | None) -> Iterator[tuple[bytes, int]]:
+                progress: Callable[[int], None] | None, *, each: bool = False
+                ) -> Iterator[tuple[bytes | list[bytes], int]]:
+        """The batch's letters, composed chunk by chunk (``composed_chunk``), in order."""
         chunks = _chunked(signers, chunk_size)
         first = next(chunks, None)
         if first is None:
             return
         second = next(chunks, None)
+        shared: dict = {}  # the shared layers, kept from chunk to chunk
         if second is None or self.processes < 2:
             for chunk in (first, second, *chunks) if second else (first,):
-                pdf = self.chunk_pdf(plan, chunk)
+                result = self.composed_chunk(plan, chunk, shared=shared, each=each)
                 if progress:
                     progress(len(chunk))
-                yield pdf, len(chunk)
+                yield result, len(chunk)
             return
         # Workers are forked with the engine and the plan already in memory (the campaign's
-        # read-only mappings cannot be pickled, and need not be).
+        # read-only mappings cannot be pickled, and need not be); each keeps its own shared
+        # layers.
+        self.prepare_shared(plan, first[0], shared)
         global _WORKER_STATE
-        _WORKER_STATE = (self, plan)
+        _WORKER_STATE = (self, plan, shared, each)
         context = multiprocessing.get_context("fork")
         # Workers are replaced every few chunks so that a long batch keeps a flat memory profile
-        # whatever WeasyPrint caches; a fresh worker costs a second, a chunk a minute.
+        # whatever WeasyPrint caches; a fresh worker costs a second.
         with context.Pool(self.processes, maxtasksperchild=4) as pool:
             work = ((c,) for c in (first, second, *chunks))
-            for pdf, count in pool.imap(_render_chunk, work):
+            for result, count in pool.imap(_render_chunk, work):
                 if progress:
                     progress(count)
-                yield pdf, count
+                yield result, count
         _WORKER_STATE = None
 
     # --- Translation coverage -----------------------------------------------------------------
@@ -369,13 +491,13 @@ def _template_cite(citations: Citations) -> Callable[..., Markup]:
     return cite
 
 
-_WORKER_STATE: tuple[LetterEngine, LetterPlan] | None = None
+_WORKER_STATE: tuple[LetterEngine, LetterPlan, dict, bool] | None = None
 
 
-def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes, int]:
-    engine, plan = _WORKER_STATE  # type: ignore[misc]
+def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes | list[bytes], int]:
+    engine, plan, shared, each = _WORKER_STATE  # type: ignore[misc]
     (chunk,) = args
-    return engine.chunk_pdf(plan, chunk), len(chunk)
+    return engine.composed_chunk(plan, chunk, shared=shared, each=each), len(chunk)
 
 
 def _chunked(items: Iterable[SignerDetails], size: int) -> Iterator[list[SignerDetails]]:

@@ -14,6 +14,7 @@ import operator
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -89,6 +90,7 @@ class PdfRenderer:
         self.base_url = base_dir.resolve().as_uri() + "/"
         self.font_config = FontConfiguration()
         self._css: tuple[float, CSS] | None = None
+        self._extra: dict[str, CSS] = {}
         self._lock = threading.Lock()
 
     def fetcher(self) -> LetterURLFetcher:
@@ -106,36 +108,70 @@ class PdfRenderer:
                 _FOOTNOTE_AREAS.clear()  # measured with the previous stylesheet
             return self._css[1]
 
-    def write_pdf(self, html: str, *, pdf_variant: str | None = None) -> bytes:
+    def extra_stylesheet(self, text: str) -> CSS:
+        """A stylesheet of the project's own (never signer text), parsed once."""
+        with self._lock:
+            css = self._extra.get(text)
+            if css is None:
+                css = CSS(string=text, url_fetcher=self.fetcher(), font_config=self.font_config)
+                self._extra[text] = css
+            return css
+
+    def render(self, html: str, *, pdf_variant: str | None = None, extra_css: str | None = None,
+               margin_boxes: bool = True):
+        """The laid-out WeasyPrint document (pages and boxes), not yet drawn; without the page
+        margin boxes (running headers, page numbers) if ``margin_boxes`` is False."""
         if pdf_variant and pdf_variant not in PDF_VARIANTS:
             raise LetterError(f"unknown PDF variant '{pdf_variant}' "
                               f"(choose from {', '.join(PDF_VARIANTS)})")
         options: dict[str, object] = {}
         if pdf_variant:
             options["pdf_variant"] = pdf_variant
+        stylesheets = [self.stylesheet()]
+        if extra_css:
+            stylesheets.append(self.extra_stylesheet(extra_css))
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher())
-        rendered = document.render(font_config=self.font_config,
-                                   stylesheets=[self.stylesheet()], **options)
+        _LAYERS.without_margin_boxes = margin_boxes is False
+        try:
+            return document.render(font_config=self.font_config, stylesheets=stylesheets,
+                                   **options)
+        finally:
+            _LAYERS.without_margin_boxes = False
+
+    @staticmethod
+    def pdf_bytes(rendered, *, pdf_variant: str | None = None) -> bytes:
         out = io.BytesIO()
-        rendered.write_pdf(out, **options)
+        rendered.write_pdf(out, **({"pdf_variant": pdf_variant} if pdf_variant else {}))
         return out.getvalue()
 
+    def write_pdf(self, html: str, *, pdf_variant: str | None = None) -> bytes:
+        return self.pdf_bytes(self.render(html, pdf_variant=pdf_variant), pdf_variant=pdf_variant)
 
-def concatenate(parts: Sequence[bytes]) -> bytes:
-    """Joins PDFs (chunks of a batch) into one, keeping the first part's metadata."""
-    from pypdf import PdfReader, PdfWriter
 
-    if len(parts) == 1:
-        return parts[0]
-    writer = PdfWriter()
-    for index, part in enumerate(parts):
-        reader = PdfReader(io.BytesIO(part))
-        writer.append(reader, import_outline=False)
-        if index == 0 and reader.metadata:
-            writer.add_metadata({k: v for k, v in reader.metadata.items() if isinstance(v, str)})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def join_files(paths: Sequence[Path], out: BinaryIO) -> None:
+    """Joins PDF files (chunks of a batch) into ``out`` with qpdf, keeping the first one's
+    metadata and language. The parts are read from disk as they are written out, so joining
+    thousands of letters takes little memory."""
+    import pikepdf
+
+    joined = pikepdf.Pdf.new()
+    parts = [pikepdf.Pdf.open(path) for path in paths]
+    try:
+        for part in parts:
+            joined.pages.extend(part.pages)
+        first = parts[0]
+        with joined.open_metadata(set_pikepdf_as_editor=False) as xmp, \
+                first.open_metadata() as original:
+            for key, value in original.items():
+                xmp[key] = value
+        for key, value in first.docinfo.items():
+            joined.docinfo[key] = value
+        if "/Lang" in first.Root:
+            joined.Root.Lang = first.Root.Lang
+        joined.save(out, compress_streams=True)
+    finally:
+        for part in parts:
+            part.close()
 
 
 def split_letters(pdf: bytes, count: int, authors: Sequence[str] = ()) -> list[bytes]:
@@ -199,7 +235,14 @@ def _letter_numbering(context) -> list[tuple[int, int]] | None:
     return numbering
 
 
+# Layers of a composed mail merge (compose.py) other than the page numbers have no margin boxes;
+# WeasyPrint would still lay out all sixteen of them, empty, on every page.
+_LAYERS = threading.local()
+
+
 def _make_margin_boxes(context, page, state):
+    if getattr(_LAYERS, "without_margin_boxes", False):
+        return iter(())
     numbering = _letter_numbering(context)
     if numbering and len(state) == 4:
         number, total = numbering[context.current_page - 1]

@@ -16,7 +16,7 @@ __all__ = [
     "SignerDetails",
     "engine",
     "render_batch_files",
-    "render_batch_pdf",
+    "write_batch_pdf",
     "render_cover_letter_html",
     "render_letter_html",
     "render_letter_pdf",
@@ -59,11 +59,11 @@ def render_cover_letter_html(campaign: Campaign, recipient_id: str, *, locale: s
                                       signature_count=signature_count)
 
 
-def render_batch_pdf(campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails], *,
-                     locale: str | None = None, bilingual: str | None = None,
-                     progress: Callable[[int], None] | None = None) -> bytes:
-    return engine().batch_pdf(campaign, recipient_id, signers, locale=locale,
-                              bilingual=bilingual, progress=progress)
+def write_batch_pdf(campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],
+                    target: Path, *, locale: str | None = None, bilingual: str | None = None,
+                    progress: Callable[[int], None] | None = None) -> Path:
+    return engine().write_batch_pdf(campaign, recipient_id, signers, target, locale=locale,
+                                    bilingual=bilingual, progress=progress)
 
 
 def render_batch_files(campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],

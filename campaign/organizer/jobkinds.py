@@ -84,7 +84,7 @@ def _signers(slug: str, recipient_id: str) -> Iterator:
 def mail_merge_job(context: JobContext) -> JobOutput:
     """One personal letter per confirmed signer for a recipient, each signed by that signer, as
     one PDF or as a zip of one PDF per signer."""
-    from campaign.letters.service import render_batch_files, render_batch_pdf
+    from campaign.letters.service import render_batch_files, write_batch_pdf
 
     campaign = _campaign(context)
     recipient_id = str(context.params.get("recipient"))
@@ -115,9 +115,8 @@ def mail_merge_job(context: JobContext) -> JobOutput:
             write_atomically(out, write_zip)
     else:
         out = out_dir / f"letters-{recipient_id}.pdf"
-        data = render_batch_pdf(campaign, recipient_id, signers,
-                                progress=lambda n: context.progress(n, total))
-        write_atomically(out, lambda handle: handle.write(data))
+        write_batch_pdf(campaign, recipient_id, signers, out,
+                        progress=lambda n: context.progress(n, total))
     context.progress(total, total, force=True)
     return JobOutput(path=out, files=[out], summary={"letters": total})
 

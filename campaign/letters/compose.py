@@ -1,0 +1,419 @@
+"""Mail merge by composition: what every letter of a batch shares is laid out once, what belongs
+to each signer is laid out per signer, and every page is assembled from the two.
+
+In a mail merge to one recipient the letter is the same for every signer except in three
+places: the sender block at the top of page 1 (the signer's name and address), the end of the
+letter (the signer's own words and the closing with their name) and the page numbers ("n / N":
+a longer message can add a page). The body — most of the letter, and the part with the
+footnotes, which is what makes page layout slow — and the sources annex are the same. So a
+batch is printed in layers, as variable-data printing does it:
+
+- the **shared layer**: one full layout of the letter with the sender block hidden (it still
+  takes its room), without its end, its sources and page numbers. It is laid out once per
+  process and per sender-block height (a name that wraps makes the block taller and moves the
+  body down), and ends on the *join page*, where the body ends;
+- the **sources layer**: the sources annex, which starts on a page of its own, laid out once;
+- the **sender layer**: a small page per signer holding only the sender block, laid out with the
+  letter's own stylesheet at the same place;
+- the **end layer**: per signer, a page that stands for the join page, with a spacer as tall as
+  the body above it (and, at the foot, a blank note as tall as the join page's notes), so that
+  the end of the letter flows into exactly the room it has in a full layout, onto more pages if
+  it needs them;
+- the **page-number layer**: pages holding only "n / N", laid out once for each N.
+
+A page of a letter is the shared (or sources) page, the sender page (page 1), the end page and
+the page number drawn on top of each other, as PDF form XObjects; the shared layers are drawn,
+subset and written once per file, whatever the number of letters.
+
+Each shared layout is checked before use: the first letter composed with it must have the same
+pages with the same words on each as a full layout of that letter, or the batch is printed the
+plain way (a warning is logged). Bilingual letters and PDF/A or PDF/UA variants are always
+printed the plain way (a tagged PDF cannot be assembled from layers).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    RectangleObject,
+    TextStringObject,
+)
+
+log = logging.getLogger(__name__)
+
+# The shared layer: the sender block keeps its room but is not drawn; the end of the letter is
+# left out (its 1px-padded block stays, to mark where the end starts); no sources, no numbers.
+SHARED_CSS = """
+@page { @bottom-center { content: none } }
+.letter .sender { visibility: hidden }
+.letter-end > *, .letter .sources { display: none }
+"""
+# The sender, end and sources layers: no page numbers (they are laid out without margin boxes).
+NO_NUMBERS_CSS = """
+@page { @bottom-center { content: none } }
+"""
+# The end layer: the spacer, and the blank note that stands for the join page's notes.
+END_CSS = NO_NUMBERS_CSS + """
+.compose-spacer { display: block; margin: 0; padding: 0; border: 0 }
+.compose-reserve { float: footnote; display: block; margin: 0; padding: 0; border: 0 }
+.compose-reserve::footnote-call { content: "" }
+.compose-reserve::footnote-marker { content: none }
+"""
+NUMBERS_CSS = """
+.compose-page { display: block; height: 0; margin: 0; padding: 0; border: 0 }
+.compose-break { break-before: page }
+"""
+
+_ARTICLE_START = re.compile(r'\s*(<article\b[^>]*>)\s*(<div class="letter-start"[^>]*></div>)')
+_SENDER_END = "</address>"  # the first one closes the sender block
+_END_START = '<div class="letter-end">'
+_END_STOP = "<!--/letter-end-->"  # signer text cannot produce it: "<" is escaped
+_SOURCES_START = '<section class="sources">'
+_SOURCES_STOP = "<!--/sources-->"
+
+
+class NotComposable(Exception):
+    """This letter cannot be assembled from layers; it is printed the plain way."""
+
+
+# Page rules that depend on where a page falls in the document (the first, left and right
+# pages, named pages and page groups) would lay out a layer's page unlike the letter's page it
+# stands for.
+_PLACE_DEPENDENT = re.compile(r"@page\s*[^{;]*:(first|left|right|blank|nth|recto|verso)"
+                              r"|@page\s+[a-zA-Z_-]|(^|[;{\s])page\s*:", re.IGNORECASE)
+
+
+def check_stylesheet(css: str) -> None:
+    """Refuses a letter stylesheet with page rules that depend on the page's place."""
+    found = _PLACE_DEPENDENT.search(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
+    if found:
+        raise NotComposable(f"the letter stylesheet has a rule for some pages only "
+                            f"({found.group(0).strip()!r})")
+
+
+@dataclass(frozen=True)
+class LetterParts:
+    """One signer's letter, cut into the parts the layers need."""
+
+    article: str  # the whole <article>, for the shared layer and the check
+    start: str  # the <article> tag and the letter-start mark
+    tag: str  # the <article> tag alone
+    sender: str  # the letterhead up to the end of the sender block
+    end: str  # the end of the letter: <div class="letter-end">…</div>
+    sources: str  # the sources annex, or ""
+
+
+def cut(article_html: str) -> LetterParts:
+    start = _ARTICLE_START.match(article_html)
+    sender_end = article_html.find(_SENDER_END)
+    end_start = article_html.find(_END_START)
+    end_stop = article_html.find(_END_STOP)
+    if start is None or sender_end < 0 or end_start < 0 or end_stop < end_start:
+        raise NotComposable("the letter's layout has no sender block or no letter end")
+    head = article_html[start.end():sender_end + len(_SENDER_END)]
+    sources_start = article_html.find(_SOURCES_START, end_stop)
+    sources_stop = article_html.find(_SOURCES_STOP, end_stop)
+    sources = article_html[sources_start:sources_stop] if 0 <= sources_start < sources_stop else ""
+    return LetterParts(article=article_html, start=start.group(1) + start.group(2),
+                       tag=start.group(1),
+                       sender=head, end=article_html[end_start:end_stop], sources=sources)
+
+
+@dataclass(frozen=True)
+class SharedLayer:
+    """The shared layout of a letter and where its end joins it."""
+
+    pdf: bytes
+    pages: int  # the last one is the join page
+    spacer: float  # px from the join page's content top to the top of the letter's end
+    reserve: float  # px of notes at the foot of the join page (0: none)
+    sender_height: float
+
+
+# --- Reading WeasyPrint's layout ---------------------------------------------------------------
+
+def _boxes_with_class(box, name: str):
+    stack = [box]
+    while stack:
+        current = stack.pop()
+        element = getattr(current, "element", None)
+        if (element is not None and getattr(current, "element_tag", None)
+                and name in (element.get("class") or "").split()
+                and hasattr(current, "border_height")):
+            yield current
+        stack.extend(reversed(getattr(current, "children", ())))
+
+
+def _first_with_class(box, name: str):
+    return next(_boxes_with_class(box, name), None)
+
+
+def shared_geometry(document) -> tuple[int, float, float, float]:
+    """(pages, spacer, reserve, sender height) of a laid-out shared layer."""
+    pages = [page._page_box for page in document.pages]  # noqa: SLF001
+    sender = _first_with_class(pages[0], "sender")
+    if sender is None:
+        raise NotComposable("no sender block on the first page")
+    for number, page in enumerate(pages, start=1):
+        end = _first_with_class(page, "letter-end")
+        if end is None:
+            continue
+        if number != len(pages):
+            # Notes pushed past the page where the body ends: the end layer would need them.
+            raise NotComposable("the body's notes run on past the page where the body ends")
+        spacer = end.border_box_y() - page.content_box_y()
+        area = page.children[1] if len(page.children) > 1 else None
+        reserve = 0.0
+        if area is not None and type(area).__name__ == "FootnoteAreaBox" and area.children:
+            reserve = float(area.height)
+        return number, float(spacer), reserve, float(sender.border_height())
+    raise NotComposable("the end of the letter is not in the shared layout")
+
+
+def sender_heights(document, count: int) -> list[float]:
+    """The height of each signer's sender block in a laid-out sender layer (a page each)."""
+    if len(document.pages) != count:
+        raise NotComposable("a sender block does not fit on one page")
+    heights = []
+    for page in document.pages:
+        sender = _first_with_class(page._page_box, "sender")  # noqa: SLF001
+        if sender is None:
+            raise NotComposable("a sender page has no sender block")
+        heights.append(round(float(sender.border_height()), 2))
+    return heights
+
+
+def letter_pages(document, count: int) -> list[tuple[int, int]]:
+    """(first page, number of pages) of each letter in a laid-out end layer."""
+    starts: dict[int, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("letter-"):
+                starts.setdefault(int(anchor.removeprefix("letter-")), number)
+    indexes = sorted(starts)
+    if len(indexes) != count:
+        raise NotComposable("could not find where each letter starts in the end layer")
+    bounds = [starts[i] for i in indexes] + [len(document.pages)]
+    return [(first, end - first) for first, end in zip(bounds, bounds[1:], strict=False)]
+
+
+# --- Building the layers' HTML ----------------------------------------------------------------
+
+def sender_article(parts: LetterParts) -> str:
+    return f"{parts.start}{parts.sender}</header></article>"
+
+
+def sources_article(parts: LetterParts) -> str:
+    return f"{parts.tag}{parts.sources}</article>"
+
+
+def numbers_article(parts: LetterParts, pages: int) -> str:
+    blanks = "".join(f'<div class="compose-page{" compose-break" if i else ""}"></div>'
+                     for i in range(pages))
+    return f"{parts.start}{blanks}</article>"
+
+
+def end_article(parts: LetterParts, shared: SharedLayer) -> str:
+    """The end of the letter, starting on a page of its own that stands for the join page."""
+    reserve = (f'<span class="compose-reserve" style="height: {shared.reserve:.4f}px"></span>'
+               if shared.reserve > 0 else "")
+    spacer = (f'<div class="compose-spacer" style="height: {max(0.0, shared.spacer):.4f}px">'
+              f'{reserve}</div>')
+    return f"{parts.start}{spacer}{parts.end}</article>"
+
+
+# --- Assembling pages ---------------------------------------------------------------------------
+
+class _Layers:
+    """The pages of one layer PDF as form XObjects of one output file, made once each."""
+
+    def __init__(self, pdf: bytes, writer: PdfWriter):
+        self.reader = PdfReader(io.BytesIO(pdf))
+        self.writer = writer
+        self._forms: dict[int, IndirectObject] = {}
+
+    def form(self, index: int) -> IndirectObject:
+        known = self._forms.get(index)
+        if known is None:
+            page = self.reader.pages[index]
+            contents = page.get_contents()
+            data = contents.get_data() if contents is not None else b""
+            form = DecodedStreamObject()
+            form.set_data(data)
+            form = form.flate_encode()
+            form[NameObject("/Type")] = NameObject("/XObject")
+            form[NameObject("/Subtype")] = NameObject("/Form")
+            form[NameObject("/BBox")] = RectangleObject(page.mediabox)
+            resources = page.get("/Resources")
+            if resources is not None:
+                form[NameObject("/Resources")] = resources.clone(self.writer)
+            if "/Group" in page:
+                form[NameObject("/Group")] = page["/Group"].clone(self.writer)
+            known = self.writer._add_object(form)  # noqa: SLF001
+            self._forms[index] = known
+        return known
+
+    def links(self, index: int) -> list:
+        """Copies of the page's web links (a link annotation may belong to one page only)."""
+        page = self.reader.pages[index]
+        copies = []
+        for annotation in page.get("/Annots") or ():
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            if annotation.get("/Subtype") == "/Link" and action is not None \
+                    and action.get_object().get("/S") == "/URI":
+                copies.append(annotation.clone(self.writer, force_duplicate=True))
+        return copies
+
+
+def _page(writer: PdfWriter, layers: Sequence[tuple[_Layers, int]]) -> None:
+    """Adds a page drawn from the given (layer, page index) pairs, bottom first."""
+    first_layer, first_index = layers[-1]
+    box = first_layer.reader.pages[first_index].mediabox
+    page = writer.add_blank_page(float(box.width), float(box.height))
+    xobjects = DictionaryObject()
+    drawing = []
+    annotations = []
+    for n, (layer, index) in enumerate(layers):
+        xobjects[NameObject(f"/L{n}")] = layer.form(index)
+        drawing.append(f"q /L{n} Do Q")
+        annotations += layer.links(index)
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
+    contents = DecodedStreamObject()
+    contents.set_data("\n".join(drawing).encode())
+    page[NameObject("/Contents")] = writer._add_object(contents)  # noqa: SLF001
+    if annotations:
+        page[NameObject("/Annots")] = ArrayObject(annotations)
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """What the layers of one chunk are: PDFs and which pages belong to which letter."""
+
+    shared: dict[object, SharedLayer]  # by group key
+    groups: list[object]  # each letter's group key
+    sender_pdf: bytes  # a page per letter
+    end_pdf: bytes
+    end_pages: list[tuple[int, int]]  # each letter's (first page, count) in end_pdf
+    sources_pdf: bytes | None  # the annex, the same for every letter
+    numbers: dict[int, bytes]  # by number of pages N: N pages numbered "n / N"
+    metadata: dict[str, str]
+    lang: str
+    sender_pages: list[int] | None = None  # each letter's page in sender_pdf (default: i)
+
+    def sender_page(self, index: int) -> int:
+        return self.sender_pages[index] if self.sender_pages is not None else index
+
+    def sources_pages(self) -> int:
+        return len(PdfReader(io.BytesIO(self.sources_pdf)).pages) if self.sources_pdf else 0
+
+    def total_pages(self, index: int, sources_pages: int) -> int:
+        # The end layer starts on the join page, the shared layer's last.
+        return self.shared[self.groups[index]].pages - 1 + self.end_pages[index][1] \
+            + sources_pages
+
+
+def document_info(pdf: bytes) -> dict:
+    """The metadata and language WeasyPrint gave a layer, for the assembled file."""
+    reader = PdfReader(io.BytesIO(pdf))
+    metadata = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
+    return {"metadata": metadata, "lang": str(reader.trailer["/Root"].get("/Lang", ""))}
+
+
+def _new_writer(assembly: Assembly, author: str | None) -> PdfWriter:
+    writer = PdfWriter()
+    metadata = dict(assembly.metadata)
+    if author is not None:
+        metadata["/Author"] = author
+    writer.add_metadata(metadata)
+    if assembly.lang:
+        writer._root_object[NameObject("/Lang")] = TextStringObject(assembly.lang)  # noqa: SLF001
+    return writer
+
+
+class _Files:
+    """The layers of an assembly, opened for one output file."""
+
+    def __init__(self, assembly: Assembly, writer: PdfWriter):
+        self.writer = writer
+        self.shared = {key: _Layers(layer.pdf, writer) for key, layer in assembly.shared.items()}
+        self.sender = _Layers(assembly.sender_pdf, writer)
+        self.end = _Layers(assembly.end_pdf, writer)
+        self.sources = _Layers(assembly.sources_pdf, writer) if assembly.sources_pdf else None
+        self.sources_pages = len(self.sources.reader.pages) if self.sources else 0
+        self.numbers = {n: _Layers(pdf, writer) for n, pdf in assembly.numbers.items()}
+
+
+def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
+    layer = assembly.shared[assembly.groups[index]]
+    shared = files.shared[assembly.groups[index]]
+    first, count = assembly.end_pages[index]
+    total = assembly.total_pages(index, files.sources_pages)
+    numbers = files.numbers[total]
+    for number in range(total):
+        layers: list[tuple[_Layers, int]] = []
+        if number < layer.pages:
+            layers.append((shared, number))
+        if number == 0:
+            layers.append((files.sender, assembly.sender_page(index)))
+        end_page = number - (layer.pages - 1)
+        if 0 <= end_page < count:
+            layers.append((files.end, first + end_page))
+        elif end_page >= count and files.sources is not None:
+            layers.append((files.sources, end_page - count))
+        layers.append((numbers, number))
+        _page(files.writer, layers)
+
+
+def _write(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def assemble(assembly: Assembly) -> bytes:
+    """All the chunk's letters in one PDF."""
+    files = _Files(assembly, _new_writer(assembly, None))
+    for index in range(len(assembly.groups)):
+        _add_letter(assembly, index, files)
+    return _write(files.writer)
+
+
+def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
+    """One PDF per letter, each with its signer as the author."""
+    letters = []
+    for index in range(len(assembly.groups)):
+        files = _Files(assembly, _new_writer(assembly, authors[index]))
+        _add_letter(assembly, index, files)
+        letters.append(_write(files.writer))
+    return letters
+
+
+# --- The check ----------------------------------------------------------------------------------
+
+def page_characters(pdf: bytes) -> list[Counter]:
+    """The characters on each page, spaces left out: layers are drawn in another order than a
+    full layout, and text extraction guesses the spaces between words from that order."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return [Counter("".join(page.extract_text().split())) for page in reader.pages]
+
+
+def same_letter(composed: bytes, full: bytes) -> bool:
+    return page_characters(composed) == page_characters(full)
+
+
+def check(composed: bytes, render_full: Callable[[], bytes]) -> None:
+    if not same_letter(composed, render_full()):
+        raise NotComposable("the composed letter differs from its full layout")

@@ -1,0 +1,174 @@
+"""A composed mail merge (campaign/letters/compose.py) prints the same letters as laying each
+letter out in full: same pages, same words on each, same look."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from campaign.content import load_campaign
+from campaign.letters import compose
+from campaign.letters.engine import LetterEngine
+from campaign.letters.merge import SignerDetails
+from campaign.settings import PROJECT_ROOT
+from tests.letters.conftest import pdf_text
+
+SLUG = "stop-forced-repatriation"
+PAGE_NUMBER = r"^(\d+) ?/ ?(\d+)$"
+LONG_MESSAGE = "\n\n".join(["I have followed the fate of North Korean refugees for years, and "
+                            "I ask you to hear this appeal before it is too late. " * 4] * 6)
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """The shipped campaign (its embassy letter runs over several pages, with notes on each)
+    in a copy, so that a test may change its stylesheet."""
+    letters = tmp_path / "letters"
+    shutil.copytree(PROJECT_ROOT / "letters" / SLUG, letters / SLUG)
+    shutil.copytree(PROJECT_ROOT / "letters" / "_layout", letters / "_layout")
+    engine = LetterEngine(letters, PROJECT_ROOT / "static", PROJECT_ROOT / "locales",
+                          processes=1)
+    return engine, load_campaign(letters, SLUG)
+
+
+def one_by_one(engine, campaign, signers, locale="en") -> list[bytes]:
+    return [engine.letter_pdf(campaign, "emb-us", s, locale=locale) for s in signers]
+
+
+def letters_of(pdf: bytes) -> list[list[str]]:
+    """The batch cut at each "1 / N", as the pages' text."""
+    reader = PdfReader(io.BytesIO(pdf))
+    letters: list[list[str]] = []
+    for page in reader.pages:
+        text = page.extract_text()
+        numbers = re.findall(PAGE_NUMBER, text, re.MULTILINE)
+        if numbers and numbers[-1][0] == "1":
+            letters.append([])
+        letters[-1].append(text)
+    return letters
+
+
+def characters(texts: list[str]) -> list[list[str]]:
+    return [sorted("".join(t.split())) for t in texts]
+
+
+def page_images(pdf: bytes, tmp_path, name: str) -> list[bytes]:
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(tmp_path / f"{name}.pdf"),
+                    str(tmp_path / name)], check=True)
+    return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.pgm"))]
+
+
+def test_composed_letter_looks_like_a_letter_laid_out_in_full(shipped, tmp_path):
+    engine, campaign = shipped
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "I add my voice.\n\nAct now.")
+    composed = engine.batch_pdf(campaign, "emb-us", [signer], locale="en")
+    [full] = one_by_one(engine, campaign, [signer])
+    assert page_images(composed, tmp_path, "composed") == page_images(full, tmp_path, "full")
+
+
+def test_composed_batch_has_the_words_of_each_letter_on_the_same_pages(shipped):
+    engine, campaign = shipped
+    # No message, a short one, one that runs onto another page, a name that wraps (a taller
+    # sender block moves the body down) and no address: four kinds of letter in one batch.
+    signers = [SignerDetails("Ann Lee", "GB", "Leeds", "LS1 1AA"),
+               SignerDetails("Bo Berg", "SE", "Malmö", "211 20", "Please act."),
+               SignerDetails("Chen Wei", "CN", "Shanghai", "200000", LONG_MESSAGE),
+               SignerDetails("Maria Fernanda de los Ángeles Gutiérrez-Santamaría y "
+                             "Villalobos de la Concepción Ortega", "ES", "Logroño", "26001"),
+               SignerDetails("Dee", "IE")]
+    batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
+    full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers)]
+    assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_composed_batch_numbers_a_longer_letter_to_its_own_end(shipped):
+    engine, campaign = shipped
+    signers = [SignerDetails("Ann Lee", "GB"), SignerDetails("Chen Wei", "CN",
+                                                             message=LONG_MESSAGE)]
+    short, long = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
+    total = len(long)
+    assert total == len(short) + 1
+    assert [re.findall(PAGE_NUMBER, page, re.MULTILINE)[-1] for page in long] == \
+        [(str(n), str(total)) for n in range(1, total + 1)]
+
+
+def test_composed_korean_batch_matches_letters_laid_out_in_full(shipped):
+    engine, campaign = shipped
+    signers = [SignerDetails("김민준", "KR", "부산", "48058", "저는 탈북민의 가족입니다."),
+               SignerDetails("이서연", "KR", "서울", "03187")]
+    batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="ko"))
+    full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers, "ko")]
+    assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_composed_files_each_hold_one_whole_letter(shipped, tmp_path):
+    engine, campaign = shipped
+    signers = [SignerDetails("Ann Lee", "GB"), SignerDetails("Bo Berg", "SE", message="Hej.")]
+    paths = engine.batch_files(campaign, "emb-us", signers, tmp_path / "out", locale="en")
+    full = one_by_one(engine, campaign, signers)
+    assert [characters(letters_of(p.read_bytes())[0]) for p in paths] == \
+        [characters(letters_of(pdf)[0]) for pdf in full]
+
+
+def test_composed_letter_keeps_the_sources_web_links(shipped):
+    engine, campaign = shipped
+    pdf = engine.batch_pdf(campaign, "emb-us", [SignerDetails("Ann Lee", "GB")], locale="en")
+    links = [a.get_object()["/A"]["/URI"] for page in PdfReader(io.BytesIO(pdf)).pages
+             for a in page.get("/Annots") or ()]
+    assert any("hrw.org" in str(uri) for uri in links)
+
+
+def test_composed_batch_writes_the_shared_text_once(shipped):
+    engine, campaign = shipped
+    one = engine.batch_pdf(campaign, "emb-us", [SignerDetails("Ann Lee", "GB")], locale="en")
+    many = engine.batch_pdf(campaign, "emb-us",
+                            [SignerDetails(f"Signer {i}", "GB") for i in range(12)], locale="en")
+    assert len(many) < 3 * len(one)
+
+
+def test_stylesheet_with_named_pages_is_laid_out_in_full(shipped, caplog):
+    engine, campaign = shipped
+    # Named pages: a layer's page may not be named like the letter's page it stands for.
+    css = engine.css_path
+    css.write_text(css.read_text(encoding="utf-8")
+                   + "\n.sources { page: annex; }\n@page annex { margin: 30mm; }\n",
+                   encoding="utf-8")
+    signers = [SignerDetails("Ann Lee", "GB", message="Please act."),
+               SignerDetails("Bo Berg", "SE")]
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
+    assert "not composed" in caplog.text
+    full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers)]
+    assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_composition_that_fails_its_check_is_laid_out_in_full(shipped, monkeypatch, caplog):
+    engine, campaign = shipped
+    # Stands for any layout difference the check finds: the batch must still come out right.
+    monkeypatch.setattr(compose, "same_letter", lambda composed, full: False)
+    signers = [SignerDetails("Ann Lee", "GB"), SignerDetails("Bo Berg", "SE", message="Hej.")]
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
+    assert "differs from its full layout" in caplog.text
+    full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers)]
+    assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_bilingual_batch_is_laid_out_in_full(engine, demo):
+    plan = engine.plan(demo, "emb-us", "en", "fr")
+    signer = SignerDetails("Ann", "GB")
+    assert not engine.composable(plan, {})
+    assert pdf_text(engine.composed_chunk(plan, [signer])) == \
+        pdf_text(engine.chunk_pdf(plan, [signer]))
+
+
+def test_cut_refuses_a_layout_without_a_letter_end():
+    with pytest.raises(compose.NotComposable):
+        compose.cut('<article class="letter"><div class="letter-start"></div><p>x</p></article>')
