@@ -22,7 +22,7 @@ batch is printed in layers, as variable-data printing does it:
 - the **page-number layer**: pages holding only "n / N", laid out once for each N.
 
 A page of a letter is the shared (or sources) page, the sender page (page 1), the end page and
-the page number drawn on top of each other, as PDF form XObjects; the shared layers are drawn,
+the page number drawn on top of each other, as PDF form XObjects (with qpdf); the shared layers are drawn,
 subset and written once per file, whatever the number of letters.
 
 Each shared layout is checked before use: the first letter composed with it must have the same
@@ -40,16 +40,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    RectangleObject,
-    TextStringObject,
-)
+import pikepdf
+from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
@@ -239,63 +231,65 @@ def end_article(parts: LetterParts, shared: SharedLayer) -> str:
 class _Layers:
     """The pages of one layer PDF as form XObjects of one output file, made once each."""
 
-    def __init__(self, pdf: bytes, writer: PdfWriter):
-        self.reader = PdfReader(io.BytesIO(pdf))
-        self.writer = writer
-        self._forms: dict[int, IndirectObject] = {}
+    def __init__(self, pdf: bytes, out: pikepdf.Pdf):
+        self.source = pikepdf.Pdf.open(io.BytesIO(pdf))
+        self.out = out
+        self._forms: dict[int, pikepdf.Object] = {}
+        self._links: dict[int, list[pikepdf.Object]] = {}
 
-    def form(self, index: int) -> IndirectObject:
+    def mediabox(self, index: int) -> pikepdf.Array:
+        return pikepdf.Array([float(x) for x in self.source.pages[index].mediabox])
+
+    def form(self, index: int) -> pikepdf.Object:
         known = self._forms.get(index)
         if known is None:
-            page = self.reader.pages[index]
-            contents = page.get_contents()
-            data = contents.get_data() if contents is not None else b""
-            form = DecodedStreamObject()
-            form.set_data(data)
-            form = form.flate_encode()
-            form[NameObject("/Type")] = NameObject("/XObject")
-            form[NameObject("/Subtype")] = NameObject("/Form")
-            form[NameObject("/BBox")] = RectangleObject(page.mediabox)
-            resources = page.get("/Resources")
-            if resources is not None:
-                form[NameObject("/Resources")] = resources.clone(self.writer)
-            if "/Group" in page:
-                form[NameObject("/Group")] = page["/Group"].clone(self.writer)
-            known = self.writer._add_object(form)  # noqa: SLF001
+            # qpdf copies what the form refers to (fonts, images) once per output file.
+            known = self.out.copy_foreign(self.source.pages[index].as_form_xobject())
             self._forms[index] = known
         return known
 
-    def links(self, index: int) -> list:
+    def links(self, index: int) -> list[pikepdf.Object]:
         """Copies of the page's web links (a link annotation may belong to one page only)."""
-        page = self.reader.pages[index]
-        copies = []
-        for annotation in page.get("/Annots") or ():
-            annotation = annotation.get_object()
-            action = annotation.get("/A")
-            if annotation.get("/Subtype") == "/Link" and action is not None \
-                    and action.get_object().get("/S") == "/URI":
-                copies.append(annotation.clone(self.writer, force_duplicate=True))
-        return copies
+        originals = self._links.get(index)
+        if originals is None:
+            originals = []
+            for annotation in self.source.pages[index].obj.get("/Annots", ()):
+                action = annotation.get("/A")
+                if annotation.get("/Subtype") == "/Link" and action is not None \
+                        and action.get("/S") == "/URI":
+                    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot,
+                                              Subtype=pikepdf.Name.Link,
+                                              Rect=pikepdf.Array([float(x) for x in
+                                                                  annotation.Rect]),
+                                              Border=pikepdf.Array([0, 0, 0]))
+                    # The action (the URL) is shared by every copy of the link.
+                    link.A = self.out.make_indirect(pikepdf.Dictionary(
+                        S=pikepdf.Name.URI, URI=pikepdf.String(bytes(action.URI))))
+                    originals.append(link)
+            self._links[index] = originals
+        return [self.out.make_indirect(pikepdf.Dictionary(original)) for original in originals]
+
+    def close(self) -> None:
+        self.source.close()
 
 
-def _page(writer: PdfWriter, layers: Sequence[tuple[_Layers, int]]) -> None:
+def _page(out: pikepdf.Pdf, layers: Sequence[tuple[_Layers, int]]) -> None:
     """Adds a page drawn from the given (layer, page index) pairs, bottom first."""
-    first_layer, first_index = layers[-1]
-    box = first_layer.reader.pages[first_index].mediabox
-    page = writer.add_blank_page(float(box.width), float(box.height))
-    xobjects = DictionaryObject()
+    last_layer, last_index = layers[-1]
+    xobjects = pikepdf.Dictionary()
     drawing = []
-    annotations = []
+    annotations: list[pikepdf.Object] = []
     for n, (layer, index) in enumerate(layers):
-        xobjects[NameObject(f"/L{n}")] = layer.form(index)
+        xobjects[f"/L{n}"] = layer.form(index)
         drawing.append(f"q /L{n} Do Q")
         annotations += layer.links(index)
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
-    contents = DecodedStreamObject()
-    contents.set_data("\n".join(drawing).encode())
-    page[NameObject("/Contents")] = writer._add_object(contents)  # noqa: SLF001
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=last_layer.mediabox(last_index),
+        Resources=pikepdf.Dictionary(XObject=xobjects),
+        Contents=out.make_stream("\n".join(drawing).encode()))
     if annotations:
-        page[NameObject("/Annots")] = ArrayObject(annotations)
+        page.Annots = pikepdf.Array(annotations)
+    out.pages.append(pikepdf.Page(out.make_indirect(page)))
 
 
 @dataclass(frozen=True)
@@ -332,28 +326,37 @@ def document_info(pdf: bytes) -> dict:
     return {"metadata": metadata, "lang": str(reader.trailer["/Root"].get("/Lang", ""))}
 
 
-def _new_writer(assembly: Assembly, author: str | None) -> PdfWriter:
-    writer = PdfWriter()
-    metadata = dict(assembly.metadata)
+def _new_file(assembly: Assembly, author: str | None) -> pikepdf.Pdf:
+    out = pikepdf.Pdf.new()
+    for key, value in assembly.metadata.items():
+        out.docinfo[key] = pikepdf.String(value)
     if author is not None:
-        metadata["/Author"] = author
-    writer.add_metadata(metadata)
+        out.docinfo["/Author"] = pikepdf.String(author)
     if assembly.lang:
-        writer._root_object[NameObject("/Lang")] = TextStringObject(assembly.lang)  # noqa: SLF001
-    return writer
+        out.Root.Lang = pikepdf.String(assembly.lang)
+    return out
 
 
 class _Files:
     """The layers of an assembly, opened for one output file."""
 
-    def __init__(self, assembly: Assembly, writer: PdfWriter):
-        self.writer = writer
-        self.shared = {key: _Layers(layer.pdf, writer) for key, layer in assembly.shared.items()}
-        self.sender = _Layers(assembly.sender_pdf, writer)
-        self.end = _Layers(assembly.end_pdf, writer)
-        self.sources = _Layers(assembly.sources_pdf, writer) if assembly.sources_pdf else None
-        self.sources_pages = len(self.sources.reader.pages) if self.sources else 0
-        self.numbers = {n: _Layers(pdf, writer) for n, pdf in assembly.numbers.items()}
+    def __init__(self, assembly: Assembly, out: pikepdf.Pdf):
+        self.out = out
+        self.shared = {key: _Layers(layer.pdf, out) for key, layer in assembly.shared.items()}
+        self.sender = _Layers(assembly.sender_pdf, out)
+        self.end = _Layers(assembly.end_pdf, out)
+        self.sources = _Layers(assembly.sources_pdf, out) if assembly.sources_pdf else None
+        self.sources_pages = len(self.sources.source.pages) if self.sources else 0
+        self.numbers = {n: _Layers(pdf, out) for n, pdf in assembly.numbers.items()}
+
+    def write(self) -> bytes:
+        buffer = io.BytesIO()
+        self.out.save(buffer)
+        self.out.close()
+        for layers in (*self.shared.values(), self.sender, self.end, *self.numbers.values(),
+                       *((self.sources,) if self.sources else ())):
+            layers.close()
+        return buffer.getvalue()
 
 
 def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
@@ -374,30 +377,24 @@ def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
         elif end_page >= count and files.sources is not None:
             layers.append((files.sources, end_page - count))
         layers.append((numbers, number))
-        _page(files.writer, layers)
-
-
-def _write(writer: PdfWriter) -> bytes:
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        _page(files.out, layers)
 
 
 def assemble(assembly: Assembly) -> bytes:
     """All the chunk's letters in one PDF."""
-    files = _Files(assembly, _new_writer(assembly, None))
+    files = _Files(assembly, _new_file(assembly, None))
     for index in range(len(assembly.groups)):
         _add_letter(assembly, index, files)
-    return _write(files.writer)
+    return files.write()
 
 
 def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
     """One PDF per letter, each with its signer as the author."""
     letters = []
     for index in range(len(assembly.groups)):
-        files = _Files(assembly, _new_writer(assembly, authors[index]))
+        files = _Files(assembly, _new_file(assembly, authors[index]))
         _add_letter(assembly, index, files)
-        letters.append(_write(files.writer))
+        letters.append(files.write())
     return letters
 
 

@@ -18,6 +18,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import pikepdf
 import weasyprint
 from weasyprint import CSS, HTML
 from weasyprint.css.properties import INITIAL_VALUES
@@ -149,29 +150,148 @@ class PdfRenderer:
 
 
 def join_files(paths: Sequence[Path], out: BinaryIO) -> None:
-    """Joins PDF files (chunks of a batch) into ``out`` with qpdf, keeping the first one's
-    metadata and language. The parts are read from disk as they are written out, so joining
-    thousands of letters takes little memory."""
-    import pikepdf
+    """Joins PDF files (chunks of a batch) into ``out``, keeping the first one's document
+    information and language. One part is read at a time and its objects are written straight
+    out, renumbered, so that joining thousands of letters takes the memory of one chunk."""
+    joined = _PdfStream(out)
+    pages_id = joined.reserve()
+    page_ids: list[int] = []
+    info: dict[str, object] = {}
+    lang = None
+    for number, path in enumerate(paths):
+        with pikepdf.Pdf.open(path) as part:
+            if number == 0:
+                info = {key: value for key, value in part.docinfo.items()
+                        if isinstance(value, pikepdf.String)}
+                lang = part.Root.get("/Lang")
+            skipped = _structure_objects(part)
+            ids = {obj.objgen: joined.reserve() for obj in part.objects
+                   if obj.objgen not in skipped}
+            for obj in part.objects:
+                if obj.objgen in skipped:
+                    continue
+                if isinstance(obj, pikepdf.Stream):
+                    joined.write_stream(ids[obj.objgen], _unparse_dictionary(obj.stream_dict, ids,
+                                                                             skip={"/Length"}),
+                                        obj.read_raw_bytes())
+                elif isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Page":
+                    joined.write(ids[obj.objgen], _unparse_dictionary(
+                        obj, ids, skip={"/Parent"}, extra=f"/Parent {pages_id} 0 R"))
+                else:
+                    joined.write(ids[obj.objgen], _unparse(obj, ids))
+            page_ids += [ids[page.obj.objgen] for page in part.pages]
+    kids = " ".join(f"{n} 0 R" for n in page_ids)
+    joined.write(pages_id, f"<< /Type /Pages /Count {len(page_ids)} /Kids [{kids}] >>".encode())
+    catalog = f"<< /Type /Catalog /Pages {pages_id} 0 R".encode()
+    if lang is not None:
+        catalog += b" /Lang " + lang.unparse()
+    catalog_id = joined.reserve()
+    joined.write(catalog_id, catalog + b" >>")
+    info_id = joined.reserve()
+    joined.write(info_id, b"<< " + b" ".join(
+        pikepdf.Name(key).unparse() + b" " + value.unparse() for key, value in info.items()
+    ) + b" >>")
+    joined.finish(catalog_id, info_id)
 
-    joined = pikepdf.Pdf.new()
-    parts = [pikepdf.Pdf.open(path) for path in paths]
+
+class _PdfStream:
+    """Writes a PDF object by object, then the cross-reference table."""
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.offsets: dict[int, int] = {}
+        self.count = 0
+        self.position = 0
+        self._put(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _put(self, data: bytes) -> None:
+        self.out.write(data)
+        self.position += len(data)
+
+    def reserve(self) -> int:
+        self.count += 1
+        return self.count
+
+    def write(self, number: int, body: bytes) -> None:
+        self.offsets[number] = self.position
+        self._put(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    def write_stream(self, number: int, dictionary: bytes, data: bytes) -> None:
+        self.offsets[number] = self.position
+        self._put(b"%d 0 obj\n%s\nstream\n" % (number, dictionary[:-2]
+                                                  + b" /Length %d >>" % len(data)))
+        self._put(data)
+        self._put(b"\nendstream\nendobj\n")
+
+    def finish(self, catalog: int, info: int) -> None:
+        start = self.position
+        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1)]
+        lines += [b"%010d 00000 n \n" % self.offsets[n] if n in self.offsets
+                  else b"0000000000 00000 f \n" for n in range(1, self.count + 1)]
+        self._put(b"".join(lines))
+        self._put(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                  % (self.count + 1, catalog, info, start))
+
+
+def _structure_objects(part) -> set[tuple[int, int]]:
+    """The objects of a part that the joined file makes anew: its catalog, page tree, document
+    information, metadata and the containers of compressed objects."""
+    skipped = set()
+    for obj in part.objects:
+        kind = obj.get("/Type") if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream) else None
+        if kind in ("/Catalog", "/Pages", "/ObjStm", "/XRef", "/Metadata"):
+            skipped.add(obj.objgen)
+    info = part.trailer.get("/Info")
+    if info is not None and info.is_indirect:
+        skipped.add(info.objgen)
+    # An outline or named destinations of a part would point into the part's structure.
+    for key in ("/Outlines", "/Names", "/StructTreeRoot"):
+        if key in part.Root and part.Root[key].is_indirect:
+            skipped.add(part.Root[key].objgen)
+    return skipped
+
+
+def _unparse(obj, ids: dict) -> bytes:
+    """``obj`` in PDF syntax, with references renumbered by ``ids`` (null if not kept)."""
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect and obj.objgen != (0, 0) \
+            and _nested.depth:
+        number = ids.get(obj.objgen)
+        return b"%d 0 R" % number if number else b"null"
+    _nested.depth += 1
     try:
-        for part in parts:
-            joined.pages.extend(part.pages)
-        first = parts[0]
-        with joined.open_metadata(set_pikepdf_as_editor=False) as xmp, \
-                first.open_metadata() as original:
-            for key, value in original.items():
-                xmp[key] = value
-        for key, value in first.docinfo.items():
-            joined.docinfo[key] = value
-        if "/Lang" in first.Root:
-            joined.Root.Lang = first.Root.Lang
-        joined.save(out, compress_streams=True)
+        if isinstance(obj, pikepdf.Dictionary):
+            return _unparse_dictionary(obj, ids)
+        if isinstance(obj, pikepdf.Array):
+            return b"[" + b" ".join(_unparse(item, ids) for item in obj) + b"]"
+        if isinstance(obj, pikepdf.Object):
+            return obj.unparse()
+        if obj is None:
+            return b"null"
+        if isinstance(obj, bool):
+            return b"true" if obj else b"false"
+        return str(obj).encode()
     finally:
-        for part in parts:
-            part.close()
+        _nested.depth -= 1
+
+
+class _Depth(threading.local):
+    depth = 0
+
+
+_nested = _Depth()
+
+
+def _unparse_dictionary(obj, ids: dict, *, skip: set[str] = frozenset(),
+                        extra: str = "") -> bytes:
+    _nested.depth += 1
+    try:
+        items = [pikepdf.Name(key).unparse() + b" " + _unparse(value, ids)
+                 for key, value in obj.items() if key not in skip]
+    finally:
+        _nested.depth -= 1
+    if extra:
+        items.append(extra.encode())
+    return b"<< " + b" ".join(items) + b" >>"
 
 
 def split_letters(pdf: bytes, count: int, authors: Sequence[str] = ()) -> list[bytes]:

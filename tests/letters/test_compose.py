@@ -172,3 +172,17 @@ def test_bilingual_batch_is_laid_out_in_full(engine, demo):
 def test_cut_refuses_a_layout_without_a_letter_end():
     with pytest.raises(compose.NotComposable):
         compose.cut('<article class="letter"><div class="letter-start"></div><p>x</p></article>')
+
+
+def test_batch_of_several_chunks_joins_into_one_valid_pdf(engine, demo):
+    import pikepdf
+
+    signers = [SignerDetails(f"Signer {i}", "FR") for i in range(5)]
+    pdf = engine.batch_pdf(demo, "emb-de", signers, locale="fr", chunk_size=2)
+    single = len(PdfReader(io.BytesIO(engine.letter_pdf(demo, "emb-de", signers[0],
+                                                        locale="fr"))).pages)
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as joined:
+        assert joined.check_pdf_syntax() == []
+        assert len(joined.pages) == 5 * single
+        assert str(joined.Root.Lang) == "fr"
+        assert "Title" in str(joined.docinfo.keys())
