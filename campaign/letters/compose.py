@@ -25,7 +25,10 @@ A page of a letter is the shared (or sources) page, the sender page (page 1), th
 the page number drawn on top of each other, as PDF form XObjects (with qpdf); the shared layers are drawn,
 subset and written once per file, whatever the number of letters.
 
-Each shared layout is checked before use: the first letter composed with it must have the same
+Letters share a layout only if everything but the sender block and the end is the same text (a
+template may write a signer's details into the body: those letters get a layout of their own,
+and a batch where nearly every letter does is laid out in full). Each shared layout is checked
+before use: the first letter composed with it must have the same
 pages with the same words on each as a full layout of that letter, or the batch is printed the
 plain way (a warning is logged). Bilingual letters and PDF/A or PDF/UA variants are always
 printed the plain way (a tagged PDF cannot be assembled from layers).
@@ -33,6 +36,7 @@ printed the plain way (a tagged PDF cannot be assembled from layers).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -69,6 +73,7 @@ NUMBERS_CSS = """
 """
 
 _ARTICLE_START = re.compile(r'\s*(<article\b[^>]*>)\s*(<div class="letter-start"[^>]*></div>)')
+_SENDER_START = '<address class="sender">'
 _SENDER_END = "</address>"  # the first one closes the sender block
 _END_START = '<div class="letter-end">'
 _END_STOP = "<!--/letter-end-->"  # signer text cannot produce it: "<" is escaped
@@ -78,6 +83,11 @@ _SOURCES_STOP = "<!--/sources-->"
 
 class NotComposable(Exception):
     """This letter cannot be assembled from layers; it is printed the plain way."""
+
+
+# More shared layouts than this in a batch: the body changes from letter to letter, and laying
+# out each letter in full is as fast.
+MAX_SHARED_LAYOUTS = 12
 
 
 # Page rules that depend on where a page falls in the document (the first, left and right
@@ -105,6 +115,7 @@ class LetterParts:
     sender: str  # the letterhead up to the end of the sender block
     end: str  # the end of the letter: <div class="letter-end">…</div>
     sources: str  # the sources annex, or ""
+    shared_digest: str  # of everything else: letters that share a layout share this
 
 
 def cut(article_html: str) -> LetterParts:
@@ -115,12 +126,19 @@ def cut(article_html: str) -> LetterParts:
     if start is None or sender_end < 0 or end_start < 0 or end_stop < end_start:
         raise NotComposable("the letter's layout has no sender block or no letter end")
     head = article_html[start.end():sender_end + len(_SENDER_END)]
+    sender_lines = article_html.find(_SENDER_START, start.end())
+    if not 0 <= sender_lines < sender_end:
+        raise NotComposable("the letter's layout has no sender block")
+    # A template may write signer details into the body too; such letters cannot share it.
+    shared = (article_html[start.end():sender_lines] + article_html[sender_end:end_start]
+              + article_html[end_stop:])
     sources_start = article_html.find(_SOURCES_START, end_stop)
     sources_stop = article_html.find(_SOURCES_STOP, end_stop)
     sources = article_html[sources_start:sources_stop] if 0 <= sources_start < sources_stop else ""
     return LetterParts(article=article_html, start=start.group(1) + start.group(2),
                        tag=start.group(1),
-                       sender=head, end=article_html[end_start:end_stop], sources=sources)
+                       sender=head, end=article_html[end_start:end_stop], sources=sources,
+                       shared_digest=hashlib.sha256(shared.encode()).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,8 @@ class SharedLayer:
     spacer: float  # px from the join page's content top to the top of the letter's end
     reserve: float  # px of notes at the foot of the join page (0: none)
     sender_height: float
+    sources_pdf: bytes | None  # the sources annex that goes with this layout
+    sources_pages: int = 0
 
 
 # --- Reading WeasyPrint's layout ---------------------------------------------------------------
@@ -301,7 +321,6 @@ class Assembly:
     sender_pdf: bytes  # a page per letter
     end_pdf: bytes
     end_pages: list[tuple[int, int]]  # each letter's (first page, count) in end_pdf
-    sources_pdf: bytes | None  # the annex, the same for every letter
     numbers: dict[int, bytes]  # by number of pages N: N pages numbered "n / N"
     metadata: dict[str, str]
     lang: str
@@ -310,13 +329,14 @@ class Assembly:
     def sender_page(self, index: int) -> int:
         return self.sender_pages[index] if self.sender_pages is not None else index
 
-    def sources_pages(self) -> int:
-        return len(PdfReader(io.BytesIO(self.sources_pdf)).pages) if self.sources_pdf else 0
+    def total_pages(self, index: int) -> int:
+        # The end layer starts on the join page, the shared layer's last; the sources follow.
+        layer = self.shared[self.groups[index]]
+        return layer.pages - 1 + self.end_pages[index][1] + layer.sources_pages
 
-    def total_pages(self, index: int, sources_pages: int) -> int:
-        # The end layer starts on the join page, the shared layer's last.
-        return self.shared[self.groups[index]].pages - 1 + self.end_pages[index][1] \
-            + sources_pages
+
+def sources_pages(pdf: bytes | None) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages) if pdf else 0
 
 
 def document_info(pdf: bytes) -> dict:
@@ -343,27 +363,27 @@ class _Files:
     def __init__(self, assembly: Assembly, out: pikepdf.Pdf):
         self.out = out
         self.shared = {key: _Layers(layer.pdf, out) for key, layer in assembly.shared.items()}
+        self.sources = {key: _Layers(layer.sources_pdf, out)
+                        for key, layer in assembly.shared.items() if layer.sources_pdf}
         self.sender = _Layers(assembly.sender_pdf, out)
         self.end = _Layers(assembly.end_pdf, out)
-        self.sources = _Layers(assembly.sources_pdf, out) if assembly.sources_pdf else None
-        self.sources_pages = len(self.sources.source.pages) if self.sources else 0
         self.numbers = {n: _Layers(pdf, out) for n, pdf in assembly.numbers.items()}
 
     def write(self) -> bytes:
         buffer = io.BytesIO()
         self.out.save(buffer)
         self.out.close()
-        for layers in (*self.shared.values(), self.sender, self.end, *self.numbers.values(),
-                       *((self.sources,) if self.sources else ())):
+        for layers in (*self.shared.values(), *self.sources.values(), self.sender, self.end,
+                       *self.numbers.values()):
             layers.close()
         return buffer.getvalue()
 
 
 def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
-    layer = assembly.shared[assembly.groups[index]]
-    shared = files.shared[assembly.groups[index]]
+    key = assembly.groups[index]
+    layer, shared, sources = assembly.shared[key], files.shared[key], files.sources.get(key)
     first, count = assembly.end_pages[index]
-    total = assembly.total_pages(index, files.sources_pages)
+    total = assembly.total_pages(index)
     numbers = files.numbers[total]
     for number in range(total):
         layers: list[tuple[_Layers, int]] = []
@@ -374,8 +394,8 @@ def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
         end_page = number - (layer.pages - 1)
         if 0 <= end_page < count:
             layers.append((files.end, first + end_page))
-        elif end_page >= count and files.sources is not None:
-            layers.append((files.sources, end_page - count))
+        elif end_page >= count and sources is not None:
+            layers.append((sources, end_page - count))
         layers.append((numbers, number))
         _page(files.out, layers)
 

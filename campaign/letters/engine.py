@@ -293,34 +293,40 @@ class LetterEngine:
         author = signers[0].name if len(signers) == 1 else plan.campaign.organisation
         senders = layer([compose.sender_article(p) for p in parts], compose.NO_NUMBERS_CSS,
                         author)
-        keys = [(height, signer.date) for height, signer in
-                zip(compose.sender_heights(senders, len(parts)), signers, strict=True)]
+        keys = [(height, part.shared_digest) for height, part in
+                zip(compose.sender_heights(senders, len(parts)), parts, strict=True)]
         new_keys = []
         for index, key in enumerate(keys):
             if key not in shared:
+                if len(shared.setdefault("layouts", set())) >= compose.MAX_SHARED_LAYOUTS:
+                    raise compose.NotComposable("the body of the letter changes from signer "
+                                                "to signer")
+                shared["layouts"].add(key)
                 document = layer([parts[index].article], compose.SHARED_CSS, author)
                 pages, spacer, reserve, height = compose.shared_geometry(document)
                 if abs(height - key[0]) > 0.01:
                     raise compose.NotComposable("the sender block is not as tall as measured")
+                sources_key = ("sources", parts[index].shared_digest)
+                if sources_key not in shared:
+                    shared[sources_key] = renderer.pdf_bytes(layer(
+                        [compose.sources_article(parts[index])], compose.NO_NUMBERS_CSS,
+                        author)) if parts[index].sources else None
+                sources = shared[sources_key]
                 shared[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
-                                                  reserve, height)
+                                                  reserve, height, sources,
+                                                  compose.sources_pages(sources))
                 new_keys.append((key, index))
-        if "sources" not in shared:
-            shared["sources"] = renderer.pdf_bytes(layer(
-                [compose.sources_article(parts[0])], compose.NO_NUMBERS_CSS, author)) \
-                if parts[0].sources else None
         ends = layer([compose.end_article(p, shared[k]) for p, k in zip(parts, keys, strict=True)],
                      compose.END_CSS, author)
         end_pdf = renderer.pdf_bytes(ends)
         assembly = compose.Assembly(
             shared={key: shared[key] for key in set(keys)}, groups=keys,
             sender_pdf=renderer.pdf_bytes(senders), end_pdf=end_pdf,
-            end_pages=compose.letter_pages(ends, len(parts)), sources_pdf=shared["sources"],
-            numbers={}, **compose.document_info(end_pdf))
+            end_pages=compose.letter_pages(ends, len(parts)), numbers={},
+            **compose.document_info(end_pdf))
         numbers = shared.setdefault("numbers", {})
-        sources_pages = assembly.sources_pages()
         for index in range(len(parts)):
-            total = assembly.total_pages(index, sources_pages)
+            total = assembly.total_pages(index)
             if total not in numbers:
                 numbers[total] = renderer.pdf_bytes(layer(
                     [compose.numbers_article(parts[0], total)], compose.NUMBERS_CSS, author))

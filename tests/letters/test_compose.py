@@ -186,3 +186,29 @@ def test_batch_of_several_chunks_joins_into_one_valid_pdf(engine, demo):
         assert len(joined.pages) == 5 * single
         assert str(joined.Root.Lang) == "fr"
         assert "Title" in str(joined.docinfo.keys())
+
+
+def test_letter_whose_body_names_the_signer_is_not_shared(engine, demo, demo_letters):
+    template = demo_letters / "demo" / "letters" / "embassy.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block body %}",
+                                     "{% block body %}<p>Written in {{ signer.city }}.</p>", 1),
+                        encoding="utf-8")
+    demo = load_campaign(demo_letters, "demo")
+    signers = [SignerDetails("Ann", "GB", "Leeds"), SignerDetails("Bo", "SE", "Malmö")]
+    text = pdf_text(engine.batch_pdf(demo, "emb-us", signers, locale="en"))
+    assert "Written in Leeds." in text and "Written in Malmö." in text
+
+
+def test_batch_where_every_body_differs_is_laid_out_in_full(engine, demo, demo_letters, caplog):
+    template = demo_letters / "demo" / "letters" / "embassy.html"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block body %}", "{% block body %}<p>Written in {{ signer.city }}.</p>", 1),
+        encoding="utf-8")
+    demo = load_campaign(demo_letters, "demo")
+    signers = [SignerDetails(f"Signer {i}", "GB", f"Town {i}")
+               for i in range(compose.MAX_SHARED_LAYOUTS + 2)]
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        text = pdf_text(engine.batch_pdf(demo, "emb-us", signers, locale="en"))
+    assert "changes from signer to signer" in caplog.text
+    assert all(f"Written in Town {i}." in text for i in range(len(signers)))
