@@ -269,15 +269,24 @@ class LetterEngine:
         processes start, so that they inherit them instead of each making its own."""
         from campaign.letters import compose
 
-        if self.composable(plan, shared):
+        if not self.composable(plan, shared):
+            return
+        # The full layout the check compares with is made meanwhile by another process: the
+        # two layouts are the slowest part of a short batch.
+        global _WORKER_STATE
+        _WORKER_STATE = (self, plan, shared, False)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(1) as pool:
+            full = pool.apply_async(_render_full, ((signer,),))
             try:
-                self._assembly(plan, [signer], 0, shared)
+                self._assembly(plan, [signer], 0, shared, full_letter=lambda _i: full.get())
             except compose.NotComposable as exc:
                 shared["plain"] = str(exc)
                 log.warning("letters printed in full, not composed: %s", exc)
+        _WORKER_STATE = None
 
     def _assembly(self, plan: LetterPlan, signers: list[SignerDetails], first_index: int,
-                  shared: dict):
+                  shared: dict, full_letter: Callable[[int], bytes] | None = None):
         from campaign.letters import compose
 
         renderer = self.pdf_renderer()
@@ -337,7 +346,8 @@ class LetterEngine:
             composed = compose.assemble(replace(
                 assembly, shared={key: shared[key]}, groups=[key],
                 end_pages=[assembly.end_pages[index]], sender_pages=[index]))
-            compose.check(composed, lambda i=index: self.chunk_pdf(plan, [signers[i]]))
+            compose.check(composed, lambda i=index: full_letter(i) if full_letter
+                          else self.chunk_pdf(plan, [signers[i]]))
         return assembly
 
     def batch_pdf(self, campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],
@@ -504,6 +514,12 @@ def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes | list[bytes]
     engine, plan, shared, each = _WORKER_STATE  # type: ignore[misc]
     (chunk,) = args
     return engine.composed_chunk(plan, chunk, shared=shared, each=each), len(chunk)
+
+
+def _render_full(args: tuple[SignerDetails]) -> bytes:
+    engine, plan, _shared, _each = _WORKER_STATE  # type: ignore[misc]
+    (signer,) = args
+    return engine.chunk_pdf(plan, [signer])
 
 
 def _chunked(items: Iterable[SignerDetails], size: int) -> Iterator[list[SignerDetails]]:
