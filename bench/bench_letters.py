@@ -101,7 +101,7 @@ def where_time_goes(engine: LetterEngine, campaign, recipient: str) -> None:
         "page layout": ("layout_document",),
         "drawing": ("paint",),
         "PDF writing + font subsetting": ("generate_pdf",),
-        "assembling pages from layers (pypdf)": ("assemble",),
+        "assembling pages from layers (qpdf)": ("assemble",),
     }
     print("  where the time goes (one composed 40-letter chunk, one process):")
     for label, names in stages.items():
@@ -156,10 +156,11 @@ def main() -> int:
     print(f"  English batch: {args.letters / en_time:.2f} letters/s of "
           f"{en_pages / args.letters:.1f} pages = {en_pages / en_time:.1f} pages/s "
           f"(goal 40 one-page letters/s, i.e. 40 pages/s)")
-    print(f"  Korean / English time per page: {per_page['ko'] / per_page['en']:.2f}  "
-          f"(goal <= 1.3)")
-    print(f"  Chinese / English time per page: {per_page['zh_Hans'] / per_page['en']:.2f}  "
-          f"(goal <= 1.3)")
+    per_letter = {loc: t / args.letters for loc, (t, _p) in results.items()}
+    for locale, name in (("ko", "Korean"), ("zh_Hans", "Chinese")):
+        print(f"  {name} / English time per page: {per_page[locale] / per_page['en']:.2f}  "
+              f"(goal <= 1.3); per letter: {per_letter[locale] / per_letter['en']:.2f} "
+              f"({results[locale][1] / args.letters:.1f} pages per letter)")
     print(f"  peak RSS: main process {own:.0f} MiB, largest worker {children:.0f} MiB "
           f"(workers hold one chunk of at most {CHUNK_SIZE} letters and are replaced every 4 "
           f"chunks; finished chunks wait on disk; try --letters 2000)")
