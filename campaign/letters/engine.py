@@ -4,7 +4,8 @@ render through one ``LetterEngine``.
 A batch (mail merge) is rendered in chunks of letters, by two processes when the machine has two
 cores. Each chunk is composed (compose.py): the part of the letter every signer shares is laid
 out once per process, only each signer's own parts per letter, and pages are assembled from
-these layers. Chunks are joined with pypdf, which keeps memory flat.
+these layers. Finished chunks wait on disk and are joined one at a time (pdf.join_files), so
+memory stays flat however many letters there are.
 """
 
 from __future__ import annotations
