@@ -16,9 +16,9 @@ batch is printed in layers, as variable-data printing does it:
 - the **sender layer**: a small page per signer holding only the sender block, laid out with the
   letter's own stylesheet at the same place;
 - the **end layer**: per signer, a page that stands for the join page, with a spacer as tall as
-  the body above it (and, at the foot, a blank note as tall as the join page's notes), so that
-  the end of the letter flows into exactly the room it has in a full layout, onto more pages if
-  it needs them;
+  the body above it and a bottom margin up to where the join page's notes start, so that the end
+  of the letter flows into exactly the room it has in a full layout, onto more pages if it needs
+  them;
 - the **page-number layer**: pages holding only "n / N", laid out once for each N.
 
 A page of a letter is the shared (or sources) page, the sender page (page 1), the end page and
@@ -60,13 +60,24 @@ SHARED_CSS = """
 NO_NUMBERS_CSS = """
 @page { @bottom-center { content: none } }
 """
-# The end layer: the spacer, and the blank note that stands for the join page's notes.
+# The end layer: the spacer that stands for the body above the end of the letter.
 END_CSS = NO_NUMBERS_CSS + """
 .compose-spacer { display: block; margin: 0; padding: 0; border: 0 }
-.compose-reserve { float: footnote; display: block; margin: 0; padding: 0; border: 0 }
-.compose-reserve::footnote-call { content: "" }
-.compose-reserve::footnote-marker { content: none }
 """
+
+
+def end_css(shared_layers) -> str:
+    """END_CSS, and for each join page with notes at its foot a page rule whose bottom margin
+    reaches up to the notes: the end layer has no margin boxes, so the margin only takes the room
+    the notes take in the letter."""
+    rules = {_join_page_name(layer.join_bottom): layer.join_bottom
+             for layer in shared_layers if layer.join_bottom > 0}
+    return END_CSS + "".join(f"@page :nth(1 of {name}) {{ margin-bottom: {bottom:.4f}px }}\n"
+                             for name, bottom in sorted(rules.items()))
+
+
+def _join_page_name(bottom: float) -> str:
+    return f"compose-join-{round(bottom * 1000)}"
 NUMBERS_CSS = """
 .compose-page { display: block; height: 0; margin: 0; padding: 0; border: 0 }
 .compose-break { break-before: page }
@@ -148,7 +159,7 @@ class SharedLayer:
     pdf: bytes
     pages: int  # the last one is the join page
     spacer: float  # px from the join page's content top to the top of the letter's end
-    reserve: float  # px of notes at the foot of the join page (0: none)
+    join_bottom: float  # px from the page's foot to the top of the join page's notes (0: none)
     sender_height: float
     sources_pdf: bytes | None  # the sources annex that goes with this layout
     sources_pages: int = 0
@@ -173,7 +184,7 @@ def _first_with_class(box, name: str):
 
 
 def shared_geometry(document) -> tuple[int, float, float, float]:
-    """(pages, spacer, reserve, sender height) of a laid-out shared layer."""
+    """(pages, spacer, join_bottom, sender height) of a laid-out shared layer."""
     pages = [page._page_box for page in document.pages]  # noqa: SLF001
     sender = _first_with_class(pages[0], "sender")
     if sender is None:
@@ -187,10 +198,10 @@ def shared_geometry(document) -> tuple[int, float, float, float]:
             raise NotComposable("the body's notes run on past the page where the body ends")
         spacer = end.border_box_y() - page.content_box_y()
         area = page.children[1] if len(page.children) > 1 else None
-        reserve = 0.0
+        bottom = 0.0
         if area is not None and type(area).__name__ == "FootnoteAreaBox" and area.children:
-            reserve = float(area.height)
-        return number, float(spacer), reserve, float(sender.border_height())
+            bottom = float(page.margin_height() - area.position_y)
+        return number, float(spacer), bottom, float(sender.border_height())
     raise NotComposable("the end of the letter is not in the shared layout")
 
 
@@ -238,12 +249,13 @@ def numbers_article(parts: LetterParts, pages: int) -> str:
 
 
 def end_article(parts: LetterParts, shared: SharedLayer) -> str:
-    """The end of the letter, starting on a page of its own that stands for the join page."""
-    reserve = (f'<span class="compose-reserve" style="height: {shared.reserve:.4f}px"></span>'
-               if shared.reserve > 0 else "")
-    spacer = (f'<div class="compose-spacer" style="height: {max(0.0, shared.spacer):.4f}px">'
-              f'{reserve}</div>')
-    return f"{parts.start}{spacer}{parts.end}</article>"
+    """The end of the letter, starting on a page of its own that stands for the join page: a
+    spacer as tall as the body above, and (``end_css``) the room of the join page's notes."""
+    page = (f' style="page: {_join_page_name(shared.join_bottom)}"'
+            if shared.join_bottom > 0 else "")
+    mark = parts.start[len(parts.tag):]
+    spacer = f'<div class="compose-spacer" style="height: {max(0.0, shared.spacer):.4f}px"></div>'
+    return f'{parts.tag}<div class="compose-end"{page}>{mark}{spacer}{parts.end}</div></article>'
 
 
 # --- Assembling pages ---------------------------------------------------------------------------

@@ -313,7 +313,7 @@ class LetterEngine:
                                                 "to signer")
                 shared["layouts"].add(key)
                 document = layer([parts[index].article], compose.SHARED_CSS, author)
-                pages, spacer, reserve, height = compose.shared_geometry(document)
+                pages, spacer, join_bottom, height = compose.shared_geometry(document)
                 if abs(height - key[0]) > 0.01:
                     raise compose.NotComposable("the sender block is not as tall as measured")
                 sources_key = ("sources", parts[index].shared_digest)
@@ -323,11 +323,11 @@ class LetterEngine:
                         author)) if parts[index].sources else None
                 sources = shared[sources_key]
                 shared[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
-                                                  reserve, height, sources,
+                                                  join_bottom, height, sources,
                                                   compose.sources_pages(sources))
                 new_keys.append((key, index))
         ends = layer([compose.end_article(p, shared[k]) for p, k in zip(parts, keys, strict=True)],
-                     compose.END_CSS, author)
+                     compose.end_css(shared[k] for k in set(keys)), author)
         end_pdf = renderer.pdf_bytes(ends)
         assembly = compose.Assembly(
             shared={key: shared[key] for key in set(keys)}, groups=keys,
