@@ -4,8 +4,8 @@
 
 Project: ``LetterEngine.write_batch_pdf`` (2 processes, chunks of up to 100 letters, each
 composed: the body and the sources laid out once per process, each signer's sender block and
-closing per letter, pages assembled from these layers — campaign/letters/compose.py; chunks
-joined on disk with qpdf). Footnote area heights are remembered per process
+closing per letter, pages assembled from these layers — campaign/letters/compose.py; each
+chunk joined into the output file as it arrives). Footnote area heights are remembered per process
 (campaign/letters/pdf.py); ``--no-footnote-memory`` lays every footnote area out again as plain
 WeasyPrint does.
 Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
@@ -163,7 +163,7 @@ def main() -> int:
               f"({results[locale][1] / args.letters:.1f} pages per letter)")
     print(f"  peak RSS: main process {own:.0f} MiB, largest worker {children:.0f} MiB "
           f"(workers hold one chunk of at most {CHUNK_SIZE} letters and are replaced every 4 "
-          f"chunks; finished chunks wait on disk; try --letters 2000)")
+          f"chunks; each is joined into the file as it arrives; try --letters 2000)")
     where_time_goes(engine, campaign, args.recipient)
     return 0
 

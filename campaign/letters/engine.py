@@ -4,8 +4,8 @@ render through one ``LetterEngine``.
 A batch (mail merge) is rendered in chunks of letters, by two processes when the machine has two
 cores. Each chunk is composed (compose.py): the part of the letter every signer shares is laid
 out once per process, only each signer's own parts per letter, and pages are assembled from
-these layers. Finished chunks wait on disk and are joined one at a time (pdf.join_files), so
-memory stays flat however many letters there are.
+these layers. Each finished chunk is joined into the output while the next are rendered
+(pdf.PdfJoiner), so memory stays flat however many letters there are.
 """
 
 from __future__ import annotations
@@ -368,26 +368,26 @@ class LetterEngine:
                         locale: str | None = None, bilingual: str | None = None,
                         progress: Callable[[int], None] | None = None,
                         chunk_size: int = CHUNK_SIZE) -> Path:
-        """A mail merge into one PDF file, written atomically. Each chunk goes to disk as soon
-        as it is rendered and the chunks are joined from there, so memory stays flat however
+        """A mail merge into one PDF file, written atomically. Each chunk is joined into the file
+        as soon as it is rendered, while the next ones are rendered, so memory stays flat however
         many letters there are."""
-        from campaign.letters.pdf import join_files
+        from campaign.letters.pdf import PdfJoiner
 
         plan = self.plan(campaign, recipient_id, locale, bilingual)
         if isinstance(signers, Sized) and self.processes > 1:
             # Enough chunks to keep every process busy, never more than chunk_size letters.
             share = -(-len(signers) // (self.processes * 2))
             chunk_size = max(1, min(chunk_size, share))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as work:
-            parts: list[Path] = []
+
+        def write(out) -> None:
+            joiner = PdfJoiner(out)
             for pdf, _count in self._chunks(plan, signers, chunk_size, progress):
-                parts.append(Path(work) / f"chunk-{len(parts):05d}.pdf")
-                parts[-1].write_bytes(pdf)
-                del pdf
-            if not parts:
+                joiner.add(pdf)
+            if not joiner.parts:
                 raise LetterError("no signers: nothing to render")
-            return write_atomically(target, lambda out: join_files(parts, out))
+            joiner.finish()
+
+        return write_atomically(target, write)
 
     def batch_files(self, campaign: Campaign, recipient_id: str,
                     signers: Iterable[SignerDetails], out_dir: Path, *,

@@ -149,21 +149,29 @@ class PdfRenderer:
         return self.pdf_bytes(self.render(html, pdf_variant=pdf_variant), pdf_variant=pdf_variant)
 
 
-def join_files(paths: Sequence[Path], out: BinaryIO) -> None:
-    """Joins PDF files (chunks of a batch) into ``out``, keeping the first one's document
-    information and language. One part is read at a time and its objects are written straight
-    out, renumbered, so that joining thousands of letters takes the memory of one chunk."""
-    joined = _PdfStream(out)
-    pages_id = joined.reserve()
-    page_ids: list[int] = []
-    info: dict[str, object] = {}
-    lang = None
-    for number, path in enumerate(paths):
-        with pikepdf.Pdf.open(path) as part:
-            if number == 0:
-                info = {key: value for key, value in part.docinfo.items()
-                        if isinstance(value, pikepdf.String)}
-                lang = part.Root.get("/Lang")
+class PdfJoiner:
+    """Joins PDFs (chunks of a batch) into ``out`` as they come, keeping the first one's document
+    information and language. Each part's objects are written straight out, renumbered, so that
+    joining thousands of letters takes the memory of one chunk, and the joining is done while
+    the next chunks are still being rendered."""
+
+    def __init__(self, out: BinaryIO):
+        self.joined = _PdfStream(out)
+        self.pages_id = self.joined.reserve()
+        self.page_ids: list[int] = []
+        self.info: dict[str, object] = {}
+        self.lang = None
+        self.parts = 0
+
+    def add(self, pdf: bytes | Path) -> None:
+        joined = self.joined
+        source = io.BytesIO(pdf) if isinstance(pdf, bytes | bytearray) else pdf
+        with pikepdf.Pdf.open(source) as part:
+            if not self.parts:
+                self.info = {key: value for key, value in part.docinfo.items()
+                             if isinstance(value, pikepdf.String)}
+                self.lang = part.Root.get("/Lang")
+            self.parts += 1
             skipped = _structure_objects(part)
             ids = {obj.objgen: joined.reserve() for obj in part.objects
                    if obj.objgen not in skipped}
@@ -171,27 +179,30 @@ def join_files(paths: Sequence[Path], out: BinaryIO) -> None:
                 if obj.objgen in skipped:
                     continue
                 if isinstance(obj, pikepdf.Stream):
-                    joined.write_stream(ids[obj.objgen], _unparse_dictionary(obj.stream_dict, ids,
-                                                                             skip={"/Length"}),
-                                        obj.read_raw_bytes())
+                    joined.write_stream(ids[obj.objgen], _unparse_dictionary(
+                        obj.stream_dict, ids, skip={"/Length"}), obj.read_raw_bytes())
                 elif isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Page":
                     joined.write(ids[obj.objgen], _unparse_dictionary(
-                        obj, ids, skip={"/Parent"}, extra=f"/Parent {pages_id} 0 R"))
+                        obj, ids, skip={"/Parent"}, extra=f"/Parent {self.pages_id} 0 R"))
                 else:
                     joined.write(ids[obj.objgen], _unparse(obj, ids))
-            page_ids += [ids[page.obj.objgen] for page in part.pages]
-    kids = " ".join(f"{n} 0 R" for n in page_ids)
-    joined.write(pages_id, f"<< /Type /Pages /Count {len(page_ids)} /Kids [{kids}] >>".encode())
-    catalog = f"<< /Type /Catalog /Pages {pages_id} 0 R".encode()
-    if lang is not None:
-        catalog += b" /Lang " + lang.unparse()
-    catalog_id = joined.reserve()
-    joined.write(catalog_id, catalog + b" >>")
-    info_id = joined.reserve()
-    joined.write(info_id, b"<< " + b" ".join(
-        pikepdf.Name(key).unparse() + b" " + value.unparse() for key, value in info.items()
-    ) + b" >>")
-    joined.finish(catalog_id, info_id)
+            self.page_ids += [ids[page.obj.objgen] for page in part.pages]
+
+    def finish(self) -> None:
+        joined = self.joined
+        kids = " ".join(f"{n} 0 R" for n in self.page_ids)
+        joined.write(self.pages_id,
+                     f"<< /Type /Pages /Count {len(self.page_ids)} /Kids [{kids}] >>".encode())
+        catalog = f"<< /Type /Catalog /Pages {self.pages_id} 0 R".encode()
+        if self.lang is not None:
+            catalog += b" /Lang " + self.lang.unparse()
+        catalog_id = joined.reserve()
+        joined.write(catalog_id, catalog + b" >>")
+        info_id = joined.reserve()
+        joined.write(info_id, b"<< " + b" ".join(
+            pikepdf.Name(key).unparse() + b" " + value.unparse()
+            for key, value in self.info.items()) + b" >>")
+        joined.finish(catalog_id, info_id)
 
 
 class _PdfStream:
