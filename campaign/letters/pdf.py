@@ -7,10 +7,12 @@ is shared, so a batch pays for CSS parsing and font loading once.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import mimetypes
 import operator
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,6 +164,9 @@ class PdfJoiner:
         self.info: dict[str, object] = {}
         self.lang = None
         self.parts = 0
+        # Streams that need nothing else (font files, most drawings) and come back in several
+        # parts — each chunk carries the shared layers — are written once.
+        self._streams: dict[tuple[bytes, bytes], int] = {}
 
     def add(self, pdf: bytes | Path) -> None:
         joined = self.joined
@@ -173,10 +178,24 @@ class PdfJoiner:
                 self.lang = part.Root.get("/Lang")
             self.parts += 1
             skipped = _structure_objects(part)
-            ids = {obj.objgen: joined.reserve() for obj in part.objects
-                   if obj.objgen not in skipped}
+            ids: dict[tuple[int, int], int] = {}
+            known: set[tuple[int, int]] = set()
             for obj in part.objects:
                 if obj.objgen in skipped:
+                    continue
+                if isinstance(obj, pikepdf.Stream):
+                    dictionary = obj.stream_dict.unparse()
+                    if not _REFERENCE.search(dictionary):
+                        key = (dictionary, hashlib.sha256(obj.read_raw_bytes()).digest())
+                        if key in self._streams:
+                            ids[obj.objgen] = self._streams[key]
+                            known.add(obj.objgen)
+                            continue
+                        self._streams[key] = ids[obj.objgen] = joined.reserve()
+                        continue
+                ids[obj.objgen] = joined.reserve()
+            for obj in part.objects:
+                if obj.objgen in skipped or obj.objgen in known:
                     continue
                 if isinstance(obj, pikepdf.Stream):
                     joined.write_stream(ids[obj.objgen], _unparse_dictionary(
@@ -203,6 +222,9 @@ class PdfJoiner:
             pikepdf.Name(key).unparse() + b" " + value.unparse()
             for key, value in self.info.items()) + b" >>")
         joined.finish(catalog_id, info_id)
+
+
+_REFERENCE = re.compile(rb"\d+\s+\d+\s+R\b")
 
 
 class _PdfStream:

@@ -188,6 +188,13 @@ def test_batch_of_several_chunks_joins_into_one_valid_pdf(engine, demo):
         assert "Title" in str(joined.docinfo.keys())
 
 
+def test_chunks_share_their_fonts_once_joined(engine, demo):
+    signers = [SignerDetails(f"Signer {i}", "FR") for i in range(6)]
+    one_chunk = engine.batch_pdf(demo, "emb-de", signers, locale="fr")
+    three_chunks = engine.batch_pdf(demo, "emb-de", signers, locale="fr", chunk_size=2)
+    assert len(three_chunks) < 1.5 * len(one_chunk)
+
+
 def test_letter_whose_body_names_the_signer_is_not_shared(engine, demo, demo_letters):
     template = demo_letters / "demo" / "letters" / "embassy.html"
     text = template.read_text(encoding="utf-8")
