@@ -285,43 +285,34 @@ def _structure_objects(part) -> set[tuple[int, int]]:
 
 
 def _unparse(obj, ids: dict) -> bytes:
-    """``obj`` in PDF syntax, with references renumbered by ``ids`` (null if not kept)."""
-    if isinstance(obj, pikepdf.Object) and obj.is_indirect and obj.objgen != (0, 0) \
-            and _nested.depth:
-        number = ids.get(obj.objgen)
+    """An indirect object's own body in PDF syntax, references renumbered by ``ids``."""
+    if isinstance(obj, pikepdf.Dictionary):
+        return _unparse_dictionary(obj, ids)
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(_unparse_value(item, ids) for item in obj) + b"]"
+    return _unparse_value(obj, ids)
+
+
+def _unparse_value(value, ids: dict) -> bytes:
+    """A value inside an object: a reference (null if its object is not kept) or the value."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        number = ids.get(value.objgen)
         return b"%d 0 R" % number if number else b"null"
-    _nested.depth += 1
-    try:
-        if isinstance(obj, pikepdf.Dictionary):
-            return _unparse_dictionary(obj, ids)
-        if isinstance(obj, pikepdf.Array):
-            return b"[" + b" ".join(_unparse(item, ids) for item in obj) + b"]"
-        if isinstance(obj, pikepdf.Object):
-            return obj.unparse()
-        if obj is None:
-            return b"null"
-        if isinstance(obj, bool):
-            return b"true" if obj else b"false"
-        return str(obj).encode()
-    finally:
-        _nested.depth -= 1
-
-
-class _Depth(threading.local):
-    depth = 0
-
-
-_nested = _Depth()
+    if isinstance(value, pikepdf.Dictionary | pikepdf.Array):
+        return _unparse(value, ids)
+    if isinstance(value, pikepdf.Object):
+        return value.unparse()
+    if value is None:
+        return b"null"
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    return str(value).encode()
 
 
 def _unparse_dictionary(obj, ids: dict, *, skip: set[str] = frozenset(),
                         extra: str = "") -> bytes:
-    _nested.depth += 1
-    try:
-        items = [pikepdf.Name(key).unparse() + b" " + _unparse(value, ids)
-                 for key, value in obj.items() if key not in skip]
-    finally:
-        _nested.depth -= 1
+    items = [pikepdf.Name(key).unparse() + b" " + _unparse_value(value, ids)
+             for key, value in obj.items() if key not in skip]
     if extra:
         items.append(extra.encode())
     return b"<< " + b" ".join(items) + b" >>"
