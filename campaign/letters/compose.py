@@ -60,6 +60,11 @@ SHARED_CSS = """
 NO_NUMBERS_CSS = """
 @page { @bottom-center { content: none } }
 """
+# The page-number layer: blank pages, numbered.
+NUMBERS_CSS = """
+.compose-page { display: block; height: 0; margin: 0; padding: 0; border: 0 }
+.compose-break { break-before: page }
+"""
 # The end layer: the spacer that stands for the body above the end of the letter.
 END_CSS = NO_NUMBERS_CSS + """
 .compose-spacer { display: block; margin: 0; padding: 0; border: 0 }
@@ -78,10 +83,6 @@ def end_css(shared_layers) -> str:
 
 def _join_page_name(bottom: float) -> str:
     return f"compose-join-{round(bottom * 1000)}"
-NUMBERS_CSS = """
-.compose-page { display: block; height: 0; margin: 0; padding: 0; border: 0 }
-.compose-break { break-before: page }
-"""
 
 _ARTICLE_START = re.compile(r'\s*(<article\b[^>]*>)\s*(<div class="letter-start"[^>]*></div>)')
 _SENDER_START = '<address class="sender">'
@@ -160,7 +161,6 @@ class SharedLayer:
     pages: int  # the last one is the join page
     spacer: float  # px from the join page's content top to the top of the letter's end
     join_bottom: float  # px from the page's foot to the top of the join page's notes (0: none)
-    sender_height: float
     sources_pdf: bytes | None  # the sources annex that goes with this layout
     sources_pages: int = 0
 
@@ -263,8 +263,8 @@ def end_article(parts: LetterParts, shared: SharedLayer) -> str:
 class _Layers:
     """The pages of one layer PDF as form XObjects of one output file, made once each."""
 
-    def __init__(self, pdf: bytes, out: pikepdf.Pdf):
-        self.source = pikepdf.Pdf.open(io.BytesIO(pdf))
+    def __init__(self, source: pikepdf.Pdf, out: pikepdf.Pdf):
+        self.source = source
         self.out = out
         self._forms: dict[int, pikepdf.Object] = {}
         self._links: dict[int, list[pikepdf.Object]] = {}
@@ -300,9 +300,6 @@ class _Layers:
                     originals.append(link)
             self._links[index] = originals
         return [self.out.make_indirect(pikepdf.Dictionary(original)) for original in originals]
-
-    def close(self) -> None:
-        self.source.close()
 
 
 def _page(out: pikepdf.Pdf, layers: Sequence[tuple[_Layers, int]]) -> None:
@@ -369,25 +366,41 @@ def _new_file(assembly: Assembly, author: str | None) -> pikepdf.Pdf:
     return out
 
 
-class _Files:
-    """The layers of an assembly, opened for one output file."""
+class _Opened:
+    """The layer PDFs of an assembly, opened once for all the files made from it."""
 
-    def __init__(self, assembly: Assembly, out: pikepdf.Pdf):
-        self.out = out
-        self.shared = {key: _Layers(layer.pdf, out) for key, layer in assembly.shared.items()}
-        self.sources = {key: _Layers(layer.sources_pdf, out)
+    def __init__(self, assembly: Assembly):
+        def open_pdf(pdf: bytes) -> pikepdf.Pdf:
+            return pikepdf.Pdf.open(io.BytesIO(pdf))
+
+        self.shared = {key: open_pdf(layer.pdf) for key, layer in assembly.shared.items()}
+        self.sources = {key: open_pdf(layer.sources_pdf)
                         for key, layer in assembly.shared.items() if layer.sources_pdf}
-        self.sender = _Layers(assembly.sender_pdf, out)
-        self.end = _Layers(assembly.end_pdf, out)
-        self.numbers = {n: _Layers(pdf, out) for n, pdf in assembly.numbers.items()}
+        self.sender = open_pdf(assembly.sender_pdf)
+        self.end = open_pdf(assembly.end_pdf)
+        self.numbers = {n: open_pdf(pdf) for n, pdf in assembly.numbers.items()}
+
+    def close(self) -> None:
+        for pdf in (*self.shared.values(), *self.sources.values(), self.sender, self.end,
+                    *self.numbers.values()):
+            pdf.close()
+
+
+class _Files:
+    """The layers of an assembly, as form XObjects of one output file."""
+
+    def __init__(self, opened: _Opened, out: pikepdf.Pdf):
+        self.out = out
+        self.shared = {key: _Layers(pdf, out) for key, pdf in opened.shared.items()}
+        self.sources = {key: _Layers(pdf, out) for key, pdf in opened.sources.items()}
+        self.sender = _Layers(opened.sender, out)
+        self.end = _Layers(opened.end, out)
+        self.numbers = {n: _Layers(pdf, out) for n, pdf in opened.numbers.items()}
 
     def write(self) -> bytes:
         buffer = io.BytesIO()
         self.out.save(buffer)
         self.out.close()
-        for layers in (*self.shared.values(), *self.sources.values(), self.sender, self.end,
-                       *self.numbers.values()):
-            layers.close()
         return buffer.getvalue()
 
 
@@ -414,20 +427,28 @@ def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
 
 def assemble(assembly: Assembly) -> bytes:
     """All the chunk's letters in one PDF."""
-    files = _Files(assembly, _new_file(assembly, None))
-    for index in range(len(assembly.groups)):
-        _add_letter(assembly, index, files)
-    return files.write()
+    opened = _Opened(assembly)
+    try:
+        files = _Files(opened, _new_file(assembly, None))
+        for index in range(len(assembly.groups)):
+            _add_letter(assembly, index, files)
+        return files.write()
+    finally:
+        opened.close()
 
 
 def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
     """One PDF per letter, each with its signer as the author."""
-    letters = []
-    for index in range(len(assembly.groups)):
-        files = _Files(assembly, _new_file(assembly, authors[index]))
-        _add_letter(assembly, index, files)
-        letters.append(files.write())
-    return letters
+    opened = _Opened(assembly)
+    try:
+        letters = []
+        for index in range(len(assembly.groups)):
+            files = _Files(opened, _new_file(assembly, authors[index]))
+            _add_letter(assembly, index, files)
+            letters.append(files.write())
+        return letters
+    finally:
+        opened.close()
 
 
 # --- The check ----------------------------------------------------------------------------------

@@ -313,8 +313,8 @@ class LetterEngine:
                                                 "to signer")
                 shared["layouts"].add(key)
                 document = layer([parts[index].article], compose.SHARED_CSS, author)
-                pages, spacer, join_bottom, height = compose.shared_geometry(document)
-                if abs(height - key[0]) > 0.01:
+                pages, spacer, join_bottom, sender_height = compose.shared_geometry(document)
+                if abs(sender_height - key[0]) > 0.01:
                     raise compose.NotComposable("the sender block is not as tall as measured")
                 sources_key = ("sources", parts[index].shared_digest)
                 if sources_key not in shared:
@@ -323,7 +323,7 @@ class LetterEngine:
                         author)) if parts[index].sources else None
                 sources = shared[sources_key]
                 shared[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
-                                                  join_bottom, height, sources,
+                                                  join_bottom, sources,
                                                   compose.sources_pages(sources))
                 new_keys.append((key, index))
         ends = layer([compose.end_article(p, shared[k]) for p, k in zip(parts, keys, strict=True)],
