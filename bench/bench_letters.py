@@ -31,6 +31,7 @@ from pypdf import PdfReader  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from campaign.content import load_campaign  # noqa: E402
+from campaign.letters.compose import BatchLayers  # noqa: E402
 from campaign.letters.engine import CHUNK_SIZE, LetterEngine  # noqa: E402
 from campaign.letters.merge import SignerDetails  # noqa: E402
 
@@ -87,7 +88,7 @@ def where_time_goes(engine: LetterEngine, campaign, recipient: str) -> None:
     """One composed 40-letter chunk under the profiler (shared layers already made)."""
     plan = engine.plan(campaign, recipient, "en")
     batch = signers("en", 40)
-    shared: dict = {}
+    shared = BatchLayers()
     engine.prepare_shared(plan, batch[0], shared)
     profile = cProfile.Profile()
     profile.enable()

@@ -42,7 +42,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pikepdf
 from pypdf import PdfReader
@@ -163,6 +163,18 @@ class SharedLayer:
     join_bottom: float  # px from the page's foot to the top of the join page's notes (0: none)
     sources_pdf: bytes | None  # the sources annex that goes with this layout
     sources_pages: int = 0
+
+
+@dataclass
+class BatchLayers:
+    """What the chunks of a batch share, kept from chunk to chunk (a worker process keeps its
+    own copy)."""
+
+    layouts: dict[tuple[float, str], SharedLayer] = field(default_factory=dict)
+    sources: dict[str, bytes | None] = field(default_factory=dict)  # by shared digest
+    numbers: dict[int, bytes] = field(default_factory=dict)  # by number of pages N
+    stylesheet_checked: bool = False
+    plain: str | None = None  # why the batch is laid out in full, once it is
 
 
 # --- Reading WeasyPrint's layout ---------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, replace
 from gettext import GNUTranslations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -45,6 +46,9 @@ from campaign.storage.files import write_atomically
 # would flood it. Set before campaign.letters.pdf imports WeasyPrint.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # compose.py (pikepdf, pypdf) is only loaded to print a batch
+    from campaign.letters.compose import BatchLayers
 
 COURTESY_MARKER = "<!--courtesy-->"  # signer text can never produce it: "<" is escaped
 # Chinese and Japanese put no space between sentences; the template's line breaks must not
@@ -237,7 +241,7 @@ class LetterEngine:
         return self.pdf_renderer().write_pdf(html, pdf_variant=pdf_variant)
 
     def composed_chunk(self, plan: LetterPlan, signers: list[SignerDetails], *,
-                       first_index: int = 0, shared: dict | None = None,
+                       first_index: int = 0, shared: BatchLayers | None = None,
                        each: bool = False) -> bytes | list[bytes]:
         """Many letters assembled from a shared layer and per-signer layers (compose.py): one
         PDF, or one PDF per letter if ``each``. Letters that cannot be composed — bilingual
@@ -245,7 +249,7 @@ class LetterEngine:
         ``chunk_pdf``. ``shared`` keeps the shared layers between chunks of a batch."""
         from campaign.letters import compose
 
-        shared = {} if shared is None else shared
+        shared = compose.BatchLayers() if shared is None else shared
         if self.composable(plan, shared):
             try:
                 assembly = self._assembly(plan, signers, first_index, shared)
@@ -253,7 +257,7 @@ class LetterEngine:
                     return compose.assemble_each(assembly, [s.name for s in signers])
                 return compose.assemble(assembly)
             except compose.NotComposable as exc:
-                shared["plain"] = str(exc)
+                shared.plain = str(exc)
                 log.warning("letters printed in full, not composed: %s", exc)
         pdf = self.chunk_pdf(plan, signers, first_index=first_index)
         if each:
@@ -262,10 +266,12 @@ class LetterEngine:
             return split_letters(pdf, len(signers), [s.name for s in signers])
         return pdf
 
-    def composable(self, plan: LetterPlan, shared: dict) -> bool:
-        return not plan.bilingual and shared.get("plain") is None
+    @staticmethod
+    def composable(plan: LetterPlan, shared: BatchLayers) -> bool:
+        return not plan.bilingual and shared.plain is None
 
-    def prepare_shared(self, plan: LetterPlan, signer: SignerDetails, shared: dict) -> None:
+    def prepare_shared(self, plan: LetterPlan, signer: SignerDetails,
+                       shared: BatchLayers) -> None:
         """Lays out (and checks) the shared layers with one signer, before the batch's worker
         processes start, so that they inherit them instead of each making its own."""
         from campaign.letters import compose
@@ -282,20 +288,22 @@ class LetterEngine:
             try:
                 self._assembly(plan, [signer], 0, shared, full_letter=lambda _i: full.get())
             except compose.NotComposable as exc:
-                shared["plain"] = str(exc)
+                shared.plain = str(exc)
                 log.warning("letters printed in full, not composed: %s", exc)
         _WORKER_STATE = None
 
     def _assembly(self, plan: LetterPlan, signers: list[SignerDetails], first_index: int,
-                  shared: dict, full_letter: Callable[[int], bytes] | None = None):
+                  shared: BatchLayers, full_letter: Callable[[int], bytes] | None = None):
         from campaign.letters import compose
 
         renderer = self.pdf_renderer()
-        compose.check_stylesheet(self.css_path.read_text(encoding="utf-8"))
+        if not shared.stylesheet_checked:
+            compose.check_stylesheet(self.css_path.read_text(encoding="utf-8"))
+            shared.stylesheet_checked = True
 
-        def layer(articles: list[str], css: str, author: str):
+        def layer(articles: list[str], css: str, author: str, *, margin_boxes: bool = False):
             return renderer.render(self.document_html(plan, articles, author=author),
-                                   extra_css=css, margin_boxes=css == compose.NUMBERS_CSS)
+                                   extra_css=css, margin_boxes=margin_boxes)
 
         signers = [merge.validate_signer(s) for s in signers]
         parts = [compose.cut(self.article_html(plan, s, index=first_index + i))
@@ -305,47 +313,47 @@ class LetterEngine:
                         author)
         keys = [(height, part.shared_digest) for height, part in
                 zip(compose.sender_heights(senders, len(parts)), parts, strict=True)]
+        layouts = shared.layouts
         new_keys = []
         for index, key in enumerate(keys):
-            if key not in shared:
-                if len(shared.setdefault("layouts", set())) >= compose.MAX_SHARED_LAYOUTS:
+            if key not in layouts:
+                if len(layouts) >= compose.MAX_SHARED_LAYOUTS:
                     raise compose.NotComposable("the body of the letter changes from signer "
                                                 "to signer")
-                shared["layouts"].add(key)
                 document = layer([parts[index].article], compose.SHARED_CSS, author)
                 pages, spacer, join_bottom, sender_height = compose.shared_geometry(document)
                 if abs(sender_height - key[0]) > 0.01:
                     raise compose.NotComposable("the sender block is not as tall as measured")
-                sources_key = ("sources", parts[index].shared_digest)
-                if sources_key not in shared:
-                    shared[sources_key] = renderer.pdf_bytes(layer(
+                digest = parts[index].shared_digest
+                if digest not in shared.sources:
+                    shared.sources[digest] = renderer.pdf_bytes(layer(
                         [compose.sources_article(parts[index])], compose.NO_NUMBERS_CSS,
                         author)) if parts[index].sources else None
-                sources = shared[sources_key]
-                shared[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
-                                                  join_bottom, sources,
-                                                  compose.sources_pages(sources))
+                sources = shared.sources[digest]
+                layouts[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
+                                                   join_bottom, sources,
+                                                   compose.sources_pages(sources))
                 new_keys.append((key, index))
-        ends = layer([compose.end_article(p, shared[k]) for p, k in zip(parts, keys, strict=True)],
-                     compose.end_css(shared[k] for k in set(keys)), author)
+        ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
+                     compose.end_css(layouts[k] for k in set(keys)), author)
         end_pdf = renderer.pdf_bytes(ends)
         assembly = compose.Assembly(
-            shared={key: shared[key] for key in set(keys)}, groups=keys,
+            shared={key: layouts[key] for key in set(keys)}, groups=keys,
             sender_pdf=renderer.pdf_bytes(senders), end_pdf=end_pdf,
             end_pages=compose.letter_pages(ends, len(parts)), numbers={},
             **compose.document_info(end_pdf))
-        numbers = shared.setdefault("numbers", {})
         for index in range(len(parts)):
             total = assembly.total_pages(index)
-            if total not in numbers:
-                numbers[total] = renderer.pdf_bytes(layer(
-                    [compose.numbers_article(parts[0], total)], compose.NUMBERS_CSS, author))
-            assembly.numbers[total] = numbers[total]
+            if total not in shared.numbers:
+                shared.numbers[total] = renderer.pdf_bytes(layer(
+                    [compose.numbers_article(parts[0], total)], compose.NUMBERS_CSS, author,
+                    margin_boxes=True))
+            assembly.numbers[total] = shared.numbers[total]
         for key, index in new_keys:
             # A new shared layer is trusted once a letter made with it reads, page by page,
             # like the same letter laid out in full.
             composed = compose.assemble(replace(
-                assembly, shared={key: shared[key]}, groups=[key],
+                assembly, shared={key: layouts[key]}, groups=[key],
                 end_pages=[assembly.end_pages[index]], sender_pages=[index]))
             compose.check(composed, lambda i=index: full_letter(i) if full_letter
                           else self.chunk_pdf(plan, [signers[i]]))
@@ -419,7 +427,9 @@ class LetterEngine:
         if first is None:
             return
         second = next(chunks, None)
-        shared: dict = {}  # the shared layers, kept from chunk to chunk
+        from campaign.letters.compose import BatchLayers
+
+        shared = BatchLayers()  # the shared layers, kept from chunk to chunk
         if second is None or self.processes < 2:
             for chunk in (first, second, *chunks) if second else (first,):
                 result = self.composed_chunk(plan, chunk, shared=shared, each=each)
@@ -508,7 +518,7 @@ def _template_cite(citations: Citations) -> Callable[..., Markup]:
     return cite
 
 
-_WORKER_STATE: tuple[LetterEngine, LetterPlan, dict, bool] | None = None
+_WORKER_STATE: tuple[LetterEngine, LetterPlan, BatchLayers, bool] | None = None
 
 
 def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes | list[bytes], int]:

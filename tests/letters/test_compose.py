@@ -164,7 +164,7 @@ def test_composition_that_fails_its_check_is_laid_out_in_full(shipped, monkeypat
 def test_bilingual_batch_is_laid_out_in_full(engine, demo):
     plan = engine.plan(demo, "emb-us", "en", "fr")
     signer = SignerDetails("Ann", "GB")
-    assert not engine.composable(plan, {})
+    assert not engine.composable(plan, compose.BatchLayers())
     assert pdf_text(engine.composed_chunk(plan, [signer])) == \
         pdf_text(engine.chunk_pdf(plan, [signer]))
 
