@@ -26,9 +26,7 @@ import functools
 import logging
 import math
 import re
-import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -389,16 +387,6 @@ def _record_milestones(session: Session, campaign: Campaign, count: int) -> None
 
 # --- use-cases ----------------------------------------------------------------------------------
 
-_sqlite_writer = threading.Lock()
-
-
-def _one_writer(db: Any) -> AbstractContextManager:
-    """SQLite has one writer at a time; threads of a process that all wait on its busy handler
-    back off by sleeping (up to 100 ms a try), which wrecks latency under load. Queueing them on
-    a lock in the process leaves only one contender per process for the file lock."""
-    return _sqlite_writer if db.url.startswith("sqlite") else nullcontext()
-
-
 def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
          today: dt.date | None = None) -> None:
     """Stores a pending signature and mails a confirmation link; for an address that has
@@ -409,7 +397,7 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
     recipient = campaign.default_recipient_for(signer.country)
     db = database()
     try:
-        with _one_writer(db), db.engine.begin() as connection:
+        with db.writer(), db.engine.begin() as connection:
             values = dict(
                 campaign_slug=campaign.slug, status=PENDING, source=ONLINE, email=signer.email,
                 email_key=signer.email_key, name=signer.name, country=signer.country,
@@ -458,7 +446,7 @@ def confirm(campaign_for: Any, token: str) -> Confirmation:
     max_age = int(current_app.config["CONFIRMATION_MAX_AGE"])
     signature_id, version = _read_token(token, CONFIRM_SALT, max_age)
     db = database()
-    with _one_writer(db), db.session() as session:
+    with db.writer(), db.session() as session:
         # The write comes first: on SQLite the transaction takes the write lock at once (a read
         # followed by a write could fail when another writer commits in between).
         changed = session.connection().execute(_CONFIRM, {

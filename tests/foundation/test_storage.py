@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -61,6 +63,39 @@ def test_sqlite_uses_write_ahead_log(sqlite_url):
     database = Database(sqlite_url)
     with database.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    database.dispose()
+
+
+def _enter_writer(database, entered) -> None:
+    with database.writer():
+        entered.set()
+
+
+def test_sqlite_writer_keeps_other_processes_waiting(sqlite_url):
+    # gunicorn's workers are forked: the lock must hold between processes, also when the
+    # parent had already taken it once before the fork.
+    database = Database(sqlite_url)
+    context = multiprocessing.get_context("fork")
+    entered = context.Event()
+    with database.writer():
+        child = context.Process(target=_enter_writer, args=(database, entered))
+        child.start()
+        assert not entered.wait(0.5)
+    assert entered.wait(30)
+    child.join(30)
+    database.dispose()
+
+
+def test_sqlite_writer_lets_the_next_writer_in_after_an_error(sqlite_url):
+    database = Database(sqlite_url)
+    with pytest.raises(RuntimeError), database.writer():
+        raise RuntimeError("crash mid-write")
+    context = multiprocessing.get_context("fork")
+    entered = context.Event()
+    child = context.Process(target=_enter_writer, args=(database, entered))
+    child.start()
+    assert entered.wait(30)
+    child.join(30)
     database.dispose()
 
 
