@@ -230,8 +230,9 @@ def sender_heights(document, count: int) -> list[float]:
     return heights
 
 
-def letter_pages(document, count: int) -> list[tuple[int, int]]:
-    """(first page, number of pages) of each letter in a laid-out end layer."""
+def letter_pages(document, count: int, offset: int = 0) -> list[tuple[int, int]]:
+    """(first page, number of pages) of each letter in a laid-out end layer, counted from
+    ``offset`` (the pages that come before the end layer in its PDF)."""
     starts: dict[int, int] = {}
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -241,7 +242,8 @@ def letter_pages(document, count: int) -> list[tuple[int, int]]:
     if len(indexes) != count:
         raise NotComposable("could not find where each letter starts in the end layer")
     bounds = [starts[i] for i in indexes] + [len(document.pages)]
-    return [(first, end - first) for first, end in zip(bounds, bounds[1:], strict=False)]
+    return [(offset + first, end - first)
+            for first, end in zip(bounds, bounds[1:], strict=False)]
 
 
 # --- Building the layers' HTML ----------------------------------------------------------------
@@ -339,13 +341,14 @@ class Assembly:
 
     shared: dict[object, SharedLayer]  # by group key
     groups: list[object]  # each letter's group key
-    sender_pdf: bytes  # a page per letter
-    end_pdf: bytes
-    end_pages: list[tuple[int, int]]  # each letter's (first page, count) in end_pdf
+    # The per-signer layers, laid out as two documents and written as one PDF (a CJK font is
+    # then subset once per chunk, not twice): a sender page per letter, then the end pages.
+    signer_pdf: bytes
+    end_pages: list[tuple[int, int]]  # each letter's (first page, count) in signer_pdf
     numbers: dict[int, bytes]  # by number of pages N: N pages numbered "n / N"
     metadata: dict[str, str]
     lang: str
-    sender_pages: list[int] | None = None  # each letter's page in sender_pdf (default: i)
+    sender_pages: list[int] | None = None  # each letter's page in signer_pdf (default: i)
 
     def sender_page(self, index: int) -> int:
         return self.sender_pages[index] if self.sender_pages is not None else index
@@ -388,12 +391,11 @@ class _Opened:
         self.shared = {key: open_pdf(layer.pdf) for key, layer in assembly.shared.items()}
         self.sources = {key: open_pdf(layer.sources_pdf)
                         for key, layer in assembly.shared.items() if layer.sources_pdf}
-        self.sender = open_pdf(assembly.sender_pdf)
-        self.end = open_pdf(assembly.end_pdf)
+        self.signer = open_pdf(assembly.signer_pdf)
         self.numbers = {n: open_pdf(pdf) for n, pdf in assembly.numbers.items()}
 
     def close(self) -> None:
-        for pdf in (*self.shared.values(), *self.sources.values(), self.sender, self.end,
+        for pdf in (*self.shared.values(), *self.sources.values(), self.signer,
                     *self.numbers.values()):
             pdf.close()
 
@@ -405,8 +407,7 @@ class _Files:
         self.out = out
         self.shared = {key: _Layers(pdf, out) for key, pdf in opened.shared.items()}
         self.sources = {key: _Layers(pdf, out) for key, pdf in opened.sources.items()}
-        self.sender = _Layers(opened.sender, out)
-        self.end = _Layers(opened.end, out)
+        self.signer = _Layers(opened.signer, out)
         self.numbers = {n: _Layers(pdf, out) for n, pdf in opened.numbers.items()}
 
     def write(self) -> bytes:
@@ -427,10 +428,10 @@ def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
         if number < layer.pages:
             layers.append((shared, number))
         if number == 0:
-            layers.append((files.sender, assembly.sender_page(index)))
+            layers.append((files.signer, assembly.sender_page(index)))
         end_page = number - (layer.pages - 1)
         if 0 <= end_page < count:
-            layers.append((files.end, first + end_page))
+            layers.append((files.signer, first + end_page))
         elif end_page >= count and sources is not None:
             layers.append((sources, end_page - count))
         layers.append((numbers, number))
