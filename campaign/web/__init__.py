@@ -18,7 +18,9 @@ CSP = (
 
 def init_web(app: Flask) -> None:
     from campaign.web import admin, api, letters, public, translate
+    from campaign.web.sessions import CampaignSessionInterface
 
+    app.session_interface = CampaignSessionInterface()
     for module in (public, api, letters, admin, translate):
         app.register_blueprint(module.bp)
 
@@ -31,11 +33,6 @@ def init_web(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
-
-    @app.before_request
-    def secure_cookies_behind_https():
-        # Behind an HTTPS proxy (with ProxyFix configured) cookies must never travel in clear.
-        app.config["SESSION_COOKIE_SECURE"] = request.is_secure
 
     @app.context_processor
     def page_language():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import flask
 import pytest
 
 from tests.signatures.factories import PETITION, sign_and_confirm
@@ -133,3 +134,37 @@ def test_petition_page_shows_delivery_summary_when_provided(app):
 @pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans", "ja", "fr", "de", "es", "ar"])
 def test_petition_page_renders_in_every_language(client, locale):
     assert client.get(f"/{locale}/c/stop-forced-repatriation/").status_code == 200
+
+
+def _session_cookie(response) -> str:
+    return next(v for k, v in response.headers.items()
+                if k == "Set-Cookie" and v.startswith("session="))
+
+
+def test_session_cookie_is_secure_over_https(make_app):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.get(PETITION, base_url="https://petition.example.org")
+    assert "; Secure" in _session_cookie(response)
+
+
+def test_session_cookie_is_not_marked_secure_over_plain_http(make_app):
+    # The embedded set-up (`make run`) serves http://127.0.0.1: a Secure cookie would never
+    # come back, and no one could sign.
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.get(PETITION)
+    assert "Secure" not in _session_cookie(response)
+
+
+def test_session_cookie_secure_setting_holds_over_plain_http(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True, SESSION_COOKIE_SECURE=True)
+    response = app.test_client().get(PETITION)
+    assert "; Secure" in _session_cookie(response)
+
+
+def test_session_opens_with_a_fallback_key_after_the_secret_key_changes(make_app):
+    app = make_app()
+    with app.test_request_context("/"):
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"user": "organizer"})
+    app.config.update(SECRET_KEY="a-new-secret-key", SECRET_KEY_FALLBACKS=["test-secret-key"])
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        assert app.session_interface.open_session(app, flask.request) == {"user": "organizer"}
