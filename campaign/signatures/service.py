@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from flask import current_app
 from flask_babel import force_locale, get_translations, gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode, want_bytes
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, String, bindparam, cast, insert, literal, select, update
@@ -92,7 +93,16 @@ class RetentionNotOver(SignatureError):
 
 @functools.lru_cache(maxsize=16)
 def _serializer_for(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=salt)
+    return _TokenSerializer(secret_key, salt=salt)
+
+
+class _TokenSerializer(URLSafeTimedSerializer):
+    """Tokens of two small integers: itsdangerous tries zlib on every payload, and compressing
+    ``[id, version]`` never makes it shorter. Compressed tokens (marked by a leading ".") are
+    still read."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(want_bytes(self.serializer.dumps(obj, **self.serializer_kwargs)))
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -395,16 +405,18 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
     if not campaign.is_open(today or utcnow().date()):
         raise CampaignClosed(campaign.slug)
     recipient = campaign.default_recipient_for(signer.country)
+    values = dict(
+        campaign_slug=campaign.slug, status=PENDING, source=ONLINE, email=signer.email,
+        email_key=signer.email_key, name=signer.name, country=signer.country,
+        city=signer.city, postcode=signer.postcode, message=signer.message,
+        show_name=signer.show_name, updates=signer.updates, locale=locale,
+        recipient_id=recipient.id, token_version=1, created_at=utcnow(),
+    )
     db = database()
     try:
-        with db.writer(), db.engine.begin() as connection:
-            values = dict(
-                campaign_slug=campaign.slug, status=PENDING, source=ONLINE, email=signer.email,
-                email_key=signer.email_key, name=signer.name, country=signer.country,
-                city=signer.city, postcode=signer.postcode, message=signer.message,
-                show_name=signer.show_name, updates=signer.updates, locale=locale,
-                recipient_id=recipient.id, token_version=1, created_at=utcnow(),
-            )
+        # The connection is taken from the pool before waiting for the turn to write, so
+        # that the turn lasts only as long as the transaction.
+        with db.engine.connect() as connection, db.writer(), connection.begin():
             # A Core insert on a plain connection: the ORM's unit of work, and even an ORM
             # session, cost more than the rest of the transaction on this hottest write.
             signature_id = connection.execute(_INSERT_SIGNATURE, values).scalar_one()
