@@ -78,7 +78,10 @@ class Database:
             # Made in the process that uses it: a lock or a descriptor inherited across fork
             # may be held by a thread that does not exist here, or share its lock with the
             # parent, which would then not keep the two apart.
-            line = self._writers = _WriterLine(self._writer_path)
+            with _NEW_WRITER_LINE:
+                line = self._writers
+                if line is None or line.pid != os.getpid():
+                    line = self._writers = _WriterLine(self._writer_path)
         return line
 
     @contextmanager
@@ -99,6 +102,10 @@ class Database:
         if self._writers is not None and self._writers.pid == os.getpid():
             self._writers.close()
         self._writers = None
+
+
+# Held only while a process makes its line of writers, so that its threads make one.
+_NEW_WRITER_LINE = threading.Lock()
 
 
 class _WriterLine:

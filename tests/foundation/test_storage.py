@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -83,6 +84,18 @@ def test_sqlite_writer_keeps_other_processes_waiting(sqlite_url):
         assert not entered.wait(0.5)
     assert entered.wait(30)
     child.join(30)
+    database.dispose()
+
+
+def test_sqlite_writer_keeps_other_threads_waiting(sqlite_url):
+    database = Database(sqlite_url)
+    entered = threading.Event()
+    with database.writer():
+        thread = threading.Thread(target=_enter_writer, args=(database, entered))
+        thread.start()
+        assert not entered.wait(0.5)
+    assert entered.wait(30)
+    thread.join(30)
     database.dispose()
 
 
