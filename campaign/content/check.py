@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
@@ -12,13 +13,39 @@ from campaign.content.model import Campaign
 from campaign.content.templates import cite_calls, make_sandbox
 from campaign.content.territories import country_codes
 
+# An office-holder whose term ends within this many days is named in the check's warnings.
+TERM_ENDING_DAYS = 60
 
-def check_campaign(letters_dir: Path, slug: str) -> list[Problem]:
+
+def check_campaign(letters_dir: Path, slug: str, today: dt.date | None = None) -> list[Problem]:
     """Every problem in the campaign ``slug``; errors first are not guaranteed, file order is."""
     campaign, problems = load_campaign_with_problems(letters_dir, slug)
     if campaign is None:
         return problems
-    return problems + _check_templates(campaign) + _check_routing(campaign)
+    return (problems + _check_templates(campaign) + _check_routing(campaign)
+            + _check_office_holders(campaign, today or dt.date.today()))
+
+
+def _check_office_holders(campaign: Campaign, today: dt.date) -> list[Problem]:
+    """Warns about a named office-holder whose term has ended or ends soon: letters dated after
+    it leave the name out, and the salutation's translations may be for a man or a woman."""
+    problems: list[Problem] = []
+    path = campaign.directory / campaign.recipients_file
+    for recipient in campaign.recipients.values():
+        until = recipient.in_office_until
+        if until is None or (until - today).days > TERM_ENDING_DAYS:
+            continue
+        if today > until:
+            state = (f"held office until {until.isoformat()}; letters dated later are addressed "
+                     "to the office without a name")
+        else:
+            state = (f"holds office until {until.isoformat()} ({(until - today).days} days); "
+                     "letters dated later are addressed to the office without a name")
+        problems.append(Problem(path, recipient.line, (
+            f"recipient '{recipient.id}': {recipient.addressee_name} {state}. Put the next "
+            "office-holder in addressee_name and in_office_until, and check that the "
+            "salutation's translations suit them"), "warning"))
+    return problems
 
 
 def _check_templates(campaign: Campaign) -> list[Problem]:

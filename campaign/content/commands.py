@@ -17,7 +17,10 @@ from campaign.content.library import list_campaign_slugs
 @with_appcontext
 @click.argument("slugs", nargs=-1)
 @click.option("--strict", is_flag=True, help="Treat warnings (such as uncited sources) as errors.")
-def check_command(slugs: tuple[str, ...], strict: bool) -> None:
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check as of this date (YYYY-MM-DD), e.g. the day letters will be printed; "
+                   "default today.")
+def check_command(slugs: tuple[str, ...], strict: bool, on) -> None:
     """Validate campaigns: files, templates, citations, recipients and routing.
 
     Prints one ``file:line: message`` line per problem; exits 1 if any error is found.
@@ -30,7 +33,7 @@ def check_command(slugs: tuple[str, ...], strict: bool) -> None:
         sys.exit(1)
     failed = False
     for slug in slugs:
-        problems = check_campaign(letters_dir, slug)
+        problems = check_campaign(letters_dir, slug, on.date() if on else None)
         errors = [p for p in problems if p.severity == "error" or strict]
         for problem in problems:
             click.echo(str(problem), err=problem in errors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -95,11 +95,21 @@ class Recipient:
     source_urls: tuple[str, ...]
     verified: bool
     line: int = 0
+    # The last day the person in ``addressee_name`` holds the office, where the term is known.
+    in_office_until: dt.date | None = None
 
     @property
     def locale(self) -> str:
         """The recipient's working language as a Babel locale identifier (``zh_Hans``)."""
         return self.language.replace("-", "_")
+
+    def on(self, date: dt.date) -> Recipient:
+        """The recipient as a letter dated ``date`` addresses it: after the named person's term
+        has ended, to the office alone (a letter to a former office-holder would discredit
+        every signature on it)."""
+        if self.in_office_until is not None and date > self.in_office_until:
+            return replace(self, addressee_name="")
+        return self
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -16,6 +17,8 @@ COLUMNS = (
     "salutation_en", "address_lines", "postal_code", "city", "country", "language", "email",
     "source_url", "verified",
 )
+# Optional: the last day of the term of the person named in addressee_name (YYYY-MM-DD).
+OPTIONAL_COLUMNS = ("in_office_until",)
 REQUIRED_VALUES = ("id", "kind", "name", "country_code", "address_lines", "city", "country",
                    "language")
 RECIPIENT_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -73,6 +76,15 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
         verified = values["verified"].lower()
         if verified not in _VERIFIED:
             row_problems.append(f"verified '{values['verified']}' must be yes or no")
+        in_office_until = None
+        if values.get("in_office_until"):
+            try:
+                in_office_until = dt.date.fromisoformat(values["in_office_until"])
+            except ValueError:
+                row_problems.append(f"in_office_until '{values['in_office_until']}' is not a "
+                                    "date (YYYY-MM-DD)")
+            if not values["addressee_name"]:
+                row_problems.append("in_office_until is set but addressee_name is empty")
         address_lines = tuple(p.strip() for p in values["address_lines"].split("|") if p.strip())
         if values["address_lines"] and not address_lines:
             row_problems.append("'address_lines' is empty")
@@ -98,5 +110,6 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
             source_urls=tuple(u.strip() for u in values["source_url"].split(" ; ") if u.strip()),
             verified=_VERIFIED[verified],
             line=line,
+            in_office_until=in_office_until,
         )
     return recipients, problems

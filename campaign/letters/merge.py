@@ -199,6 +199,7 @@ def letter_context(*, campaign: Campaign, recipient: Recipient, signer: SignerDe
     """The template context of one letter (``mode``: letter, courtesy or cover)."""
     locale = babel_locale(language)
     date = (signer.date if signer and signer.date else None) or today or dt.date.today()
+    recipient = recipient.on(date)
     if signer is None:  # a cover letter, signed by the campaign's organisation
         signer_values = {"name": campaign.organisation, "city": "", "postcode": "",
                          "country_code": "", "country": "", "message": []}

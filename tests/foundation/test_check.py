@@ -108,3 +108,41 @@ def test_check_unknown_campaign_fails_cleanly(make_app, letters_dir):
     result = _check(make_app, letters_dir, "no-such-campaign")
     assert result.exit_code == 1
     assert "no campaign 'no-such-campaign'" in result.output
+
+
+def _un_sg_row(path) -> int:
+    rows = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, row in enumerate(rows) if row.startswith("un-sg,")) + 1
+
+
+def test_check_warns_when_office_holders_term_ends_soon(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    result = _check(make_app, letters_dir, SLUG, "--date", "2026-12-01")
+    assert result.exit_code == 0, result.output
+    assert (f"{path}:{_un_sg_row(path)}: warning: recipient 'un-sg': António Guterres holds "
+            "office until 2026-12-31 (30 days)") in result.output
+
+
+def test_check_warns_after_office_holders_term_has_ended(make_app, letters_dir):
+    result = _check(make_app, letters_dir, SLUG, "--date", "2027-01-02")
+    assert "recipient 'un-sg': António Guterres held office until 2026-12-31" in result.output
+
+
+def test_check_is_silent_about_term_far_from_its_end(make_app, letters_dir):
+    result = _check(make_app, letters_dir, SLUG, "--date", "2026-06-01")
+    assert "'un-sg'" not in result.output
+
+
+def test_check_invalid_in_office_until_names_row(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    text = path.read_text(encoding="utf-8").replace(",2026-12-31", ",31/12/2026")
+    path.write_text(text, encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert (f"{path}:{_un_sg_row(path)}: recipient 'un-sg': in_office_until '31/12/2026' is "
+            "not a date (YYYY-MM-DD)") in result.output
+
+
+def test_check_rejects_invalid_check_date(make_app, letters_dir):
+    result = _check(make_app, letters_dir, SLUG, "--date", "tomorrow")
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -56,3 +56,22 @@ def test_every_letter_prints_signer_address_and_notes(shipped, letter_id):
     assert "Hong Gildong 홍길동" in text
     assert recipient.city in text
     assert f"1. {note_text}" in text
+
+
+def _dated(day: str) -> SignerDetails:
+    import datetime as dt
+
+    return SignerDetails("Hong Gildong", "KR", "Seoul", "03187", date=dt.date.fromisoformat(day))
+
+
+def test_letter_names_office_holder_on_last_day_of_term(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "un-sg", _dated("2026-12-31"))
+    assert "António Guterres" in html
+
+
+def test_letter_after_term_ends_is_addressed_to_office_without_name(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "un-sg", _dated("2027-01-01"))
+    assert "Guterres" not in html
+    assert "Secretary-General of the United Nations" in html
