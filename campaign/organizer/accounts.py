@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from campaign.organizer.models import ROLES, User
+from campaign.organizer.models import ADMIN, ROLES, User
 from campaign.signatures.rules import InvalidSignature, validate_email_address
 from campaign.storage.base import utcnow
 
@@ -61,6 +61,11 @@ def remove_user(session: Session, email: str) -> None:
     user = find_user(session, email)
     if user is None:
         raise AccountError(f"no user with the email {normalise_login(email)}")
+    if user.role == ADMIN and user.active and session.scalar(
+            select(func.count()).select_from(User).where(
+                User.role == ADMIN, User.active.is_(True))) == 1:
+        # Nobody could manage the accounts from the web pages any more.
+        raise AccountError(f"{user.email} is the last admin; add another admin first")
     session.delete(user)
 
 

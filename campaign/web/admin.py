@@ -33,7 +33,15 @@ from campaign.extensions import limiter
 from campaign.jobs.models import ACTIVE, DONE
 from campaign.organizer import access, accounts, charts, service
 from campaign.organizer.access import EVERY_ROLE, STAFF, allow
-from campaign.organizer.forms import DeliveryForm, LoginForm, method_choices
+from campaign.organizer.forms import (
+    AddUserForm,
+    DeliveryForm,
+    LoginForm,
+    NewPasswordForm,
+    RemoveUserForm,
+    method_choices,
+)
+from campaign.organizer.models import ADMIN, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -140,6 +148,88 @@ def logout():
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("admin.login"))
+
+
+# --- accounts (admins only) --------------------------------------------------------------------
+
+def _users_page(add_form: AddUserForm | None = None, status: int = 200):
+    with database().session() as db:
+        users = [{"id": u.id, "email": u.email, "role": u.role, "active": u.active,
+                  "created_at": u.created_at, "last_login_at": u.last_login_at}
+                 for u in accounts.list_users(db)]
+    return render_template("admin/users.html", users=users, add_form=add_form or AddUserForm(),
+                           password_form=NewPasswordForm(), remove_form=RemoveUserForm(),
+                           me=access.current_user().id), status
+
+
+def _user_or_404(db, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@allow(ADMIN)
+def users():
+    return _users_page()
+
+
+@bp.post("/users")
+@allow(ADMIN)
+def add_user():
+    form = AddUserForm()
+    if not form.validate():
+        return _users_page(form, 400)
+    try:
+        with database().session() as db:
+            user = accounts.add_user(db, form.email.data, form.role.data, form.password.data)
+            email = user.email
+    except accounts.AccountError as exc:
+        form.email.errors = [*form.email.errors, str(exc)]
+        return _users_page(form, 400)
+    current_app.logger.info("account %s added by %s", email, _actor())
+    flash(_("%(email)s can now log in.", email=email), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@allow(ADMIN)
+def set_user_password(user_id: int):
+    form = NewPasswordForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("admin.users"))
+    with database().session() as db:
+        user = _user_or_404(db, user_id)
+        accounts.set_password(db, user.email, form.password.data)
+        email = user.email
+    current_app.logger.info("password of %s changed by %s", email, _actor())
+    flash(_("The password of %(email)s is changed; their other sessions have ended.",
+            email=email), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/remove")
+@allow(ADMIN)
+def remove_user(user_id: int):
+    if not RemoveUserForm().validate():
+        abort(400)
+    if user_id == access.current_user().id:
+        flash(_("You cannot remove your own account."), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        with database().session() as db:
+            email = _user_or_404(db, user_id).email
+            accounts.remove_user(db, email)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    current_app.logger.info("account %s removed by %s", email, _actor())
+    flash(_("%(email)s can no longer log in.", email=email), "info")
+    return redirect(url_for("admin.users"))
 
 
 # --- campaign picker and dashboard --------------------------------------------------------------
