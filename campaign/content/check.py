@@ -31,10 +31,8 @@ def _check_office_holders(campaign: Campaign, today: dt.date) -> list[Problem]:
     it leave the name out, and the salutation's translations may be for a man or a woman."""
     problems: list[Problem] = []
     path = campaign.directory / campaign.recipients_file
-    for recipient in campaign.recipients.values():
+    for recipient in campaign.office_holders_to_check(today, TERM_ENDING_DAYS):
         until = recipient.in_office_until
-        if until is None or (until - today).days > TERM_ENDING_DAYS:
-            continue
         if today > until:
             state = (f"held office until {until.isoformat()}; letters dated later are addressed "
                      "to the office without a name")

@@ -165,6 +165,12 @@ class Campaign:
     def letter(self, letter_id: str) -> LetterSpec | None:
         return next((lt for lt in self.letters if lt.id == letter_id), None)
 
+    def office_holders_to_check(self, today: dt.date, within_days: int = 60) -> list[Recipient]:
+        """Recipients whose named office-holder's term ends within ``within_days`` of ``today``
+        or has ended: their row needs the next office-holder."""
+        return [r for r in self.recipients.values() if r.in_office_until is not None
+                and (r.in_office_until - today).days <= within_days]
+
     def default_recipient_for(self, country_code: str) -> Recipient:
         """The signer's default recipient, e.g. the PRC embassy in their country, else the fallback."""
         code = country_code.upper()

@@ -7,6 +7,7 @@ not open to the user's role (anonymous → the login page, wrong role → 403).
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -265,6 +266,7 @@ def dashboard(slug: str):
     form.recipient.choices = [(r.id, r.name) for r in campaign.recipients.values()]
     return render_template(
         "admin/dashboard.html", campaign=campaign, data=data,
+        office_holders=campaign.office_holders_to_check(dt.date.today()), today=dt.date.today(),
         per_day=charts.column_chart([(d[5:], n) for d, n in data.per_day]),
         by_country=charts.row_chart([(name, n) for _code, name, n in data.by_country[:15]]),
         jobs=recent, latest_packet=latest_packet, by_whom=by_whom, form=form,

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from campaign.organizer import accounts
+
+from .conftest import PASSWORD
+
 SLUG = "stop-forced-repatriation"
 
 
@@ -43,3 +47,38 @@ def test_build_button_starts_packet_job_and_shows_it(app, organizer_client, add_
     assert f"/admin/jobs/{job_id}/files/0" in page
     pdf = organizer_client.get(f"/admin/jobs/{job_id}/files/0")
     assert pdf.data.startswith(b"%PDF")
+
+
+def _dashboard_with_terms(make_app, letters_dir, login, terms: dict[str, dt.date]) -> str:
+    path = letters_dir / SLUG / "recipients.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    for index, row in enumerate(rows):
+        recipient = row.split(",", 1)[0]
+        if recipient in terms:
+            rows[index] = row.rsplit(",", 1)[0] + "," + terms[recipient].isoformat()
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    app = make_app(LETTERS_DIR=str(letters_dir))
+    with app.app_context(), app.extensions["campaign.db"].session() as db:
+        accounts.add_user(db, "org@example.org", "organizer", PASSWORD)
+    client = app.test_client()
+    login(client)
+    return client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+
+
+def test_dashboard_warns_of_office_holder_whose_term_has_ended(make_app, letters_dir, login):
+    page = _dashboard_with_terms(make_app, letters_dir, login,
+                                 {"un-sg": dt.date.today() - dt.timedelta(days=1)})
+    assert "António Guterres (un-sg) held office until" in page
+
+
+def test_dashboard_warns_of_office_holder_whose_term_ends_soon(make_app, letters_dir, login):
+    page = _dashboard_with_terms(make_app, letters_dir, login,
+                                 {"un-sg": dt.date.today() + dt.timedelta(days=10)})
+    assert "António Guterres (un-sg) holds office until" in page
+
+
+def test_dashboard_is_silent_about_terms_far_from_their_end(make_app, letters_dir, login):
+    later = dt.date.today() + dt.timedelta(days=400)
+    page = _dashboard_with_terms(make_app, letters_dir, login,
+                                 {"un-sg": later, "un-ohchr": later})
+    assert "held office until" not in page and "holds office until" not in page
