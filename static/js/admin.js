@@ -32,3 +32,13 @@
   }
   window.setTimeout(poll, 1000);
 }());
+
+// Asks before a form marked data-confirm is sent (removing an account). Without JavaScript the
+// form is sent at once, as a plain POST.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+}());

@@ -138,3 +138,9 @@ def test_add_account_requires_csrf_token(make_app, add_user):
 def test_add_account_form_offers_organizer_role_first(admin_client):
     page = admin_client.get("/admin/users").get_data(as_text=True)
     assert '<option selected value="organizer">' in page
+
+
+def test_remove_button_asks_first_when_scripts_run(admin_client, add_user):
+    add_user("org@example.org", "organizer")
+    page = admin_client.get("/admin/users").get_data(as_text=True)
+    assert 'data-confirm="Remove org@example.org? They will no longer be able to log in."' in page
