@@ -5,7 +5,7 @@ A batch (mail merge) is rendered in chunks of letters, by two processes when the
 cores. Each chunk is composed (compose.py): the part of the letter every signer shares is laid
 out once per process, only each signer's own parts per letter, and pages are assembled from
 these layers. Each finished chunk is joined into the output while the next are rendered
-(pdf.PdfJoiner), so memory stays flat however many letters there are.
+(joiner.PdfJoiner), so memory stays flat however many letters there are.
 """
 
 from __future__ import annotations
@@ -379,7 +379,7 @@ class LetterEngine:
         """A mail merge into one PDF file, written atomically. Each chunk is joined into the file
         as soon as it is rendered, while the next ones are rendered, so memory stays flat however
         many letters there are."""
-        from campaign.letters.pdf import PdfJoiner
+        from campaign.letters.joiner import PdfJoiner
 
         plan = self.plan(campaign, recipient_id, locale, bilingual)
         if isinstance(signers, Sized) and self.processes > 1:
