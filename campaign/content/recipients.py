@@ -17,8 +17,6 @@ COLUMNS = (
     "salutation_en", "address_lines", "postal_code", "city", "country", "language", "email",
     "source_url", "verified",
 )
-# Optional: the last day of the term of the person named in addressee_name (YYYY-MM-DD).
-OPTIONAL_COLUMNS = ("in_office_until",)
 REQUIRED_VALUES = ("id", "kind", "name", "country_code", "address_lines", "city", "country",
                    "language")
 RECIPIENT_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -76,6 +74,7 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
         verified = values["verified"].lower()
         if verified not in _VERIFIED:
             row_problems.append(f"verified '{values['verified']}' must be yes or no")
+        # Optional column: the last day of the term of the person named in addressee_name.
         in_office_until = None
         if values.get("in_office_until"):
             try:

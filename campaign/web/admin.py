@@ -264,9 +264,10 @@ def dashboard(slug: str):
                                    if d.user_id})
     form = DeliveryForm()
     form.recipient.choices = [(r.id, r.name) for r in campaign.recipients.values()]
+    today = dt.date.today()
     return render_template(
         "admin/dashboard.html", campaign=campaign, data=data,
-        office_holders=campaign.office_holders_to_check(dt.date.today()), today=dt.date.today(),
+        office_holders=campaign.office_holders_to_check(today), today=today,
         per_day=charts.column_chart([(d[5:], n) for d, n in data.per_day]),
         by_country=charts.row_chart([(name, n) for _code, name, n in data.by_country[:15]]),
         jobs=recent, latest_packet=latest_packet, by_whom=by_whom, form=form,

@@ -72,30 +72,20 @@ def _enter_writer(database, entered) -> None:
         entered.set()
 
 
-def test_sqlite_writer_keeps_other_processes_waiting(sqlite_url):
+@pytest.mark.parametrize("context", [multiprocessing.get_context("fork"), threading],
+                         ids=["process", "thread"])
+def test_sqlite_writer_keeps_other_writers_waiting(sqlite_url, context):
     # gunicorn's workers are forked: the lock must hold between processes, also when the
-    # parent had already taken it once before the fork.
+    # parent had already taken it once before the fork; and between a process's threads.
     database = Database(sqlite_url)
-    context = multiprocessing.get_context("fork")
     entered = context.Event()
+    start = getattr(context, "Process", None) or context.Thread
     with database.writer():
-        child = context.Process(target=_enter_writer, args=(database, entered))
-        child.start()
+        other = start(target=_enter_writer, args=(database, entered))
+        other.start()
         assert not entered.wait(0.5)
     assert entered.wait(30)
-    child.join(30)
-    database.dispose()
-
-
-def test_sqlite_writer_keeps_other_threads_waiting(sqlite_url):
-    database = Database(sqlite_url)
-    entered = threading.Event()
-    with database.writer():
-        thread = threading.Thread(target=_enter_writer, args=(database, entered))
-        thread.start()
-        assert not entered.wait(0.5)
-    assert entered.wait(30)
-    thread.join(30)
+    other.join(30)
     database.dispose()
 
 
