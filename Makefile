@@ -7,13 +7,17 @@ PORT ?= 5000
 
 .PHONY: install install-test run test bench lint check-campaign clean
 
+# The catalogs are compiled at set-up, so that every command (run, test, bench, letter render)
+# finds each language's messages.mo.
 install: $(VENV)/.installed
 	@scripts/system-packages.sh run
 	@$(BIN)/campaign db upgrade
+	@$(BIN)/campaign i18n compile --quiet
 
 install-test: $(VENV)/.installed-test
 	@scripts/system-packages.sh test
 	@$(BIN)/campaign db upgrade
+	@$(BIN)/campaign i18n compile --quiet
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,11 +35,9 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	@touch $(VENV)/.installed $@
 
 run: install
-	$(BIN)/campaign i18n compile --quiet
 	CAMPAIGN_PREVIEW_OPEN=$${CAMPAIGN_PREVIEW_OPEN:-true} $(BIN)/campaign run --host $(HOST) --port $(PORT)
 
 test: install-test
-	$(BIN)/campaign i18n compile --quiet
 	$(BIN)/ruff check campaign tests bench
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 

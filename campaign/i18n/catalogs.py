@@ -276,3 +276,38 @@ def load_translations(locales_dir: Path, locale: str) -> Translations:
     """The compiled translations of ``locale`` for rendering (null translations for English or a
     locale without a compiled catalog)."""
     return Translations.load(str(locales_dir), [locale], DOMAIN)
+
+
+def catalog_stamp(locales_dir: Path, locale: str) -> tuple[float, float]:
+    """(mtime of ``messages.po``, of ``messages.mo``), 0 for a missing file: what decides which
+    of the two ``current_translations`` reads."""
+    folder = Path(locales_dir) / locale / "LC_MESSAGES"
+    stamps = []
+    for name in (f"{DOMAIN}.po", f"{DOMAIN}.mo"):
+        try:
+            stamps.append((folder / name).stat().st_mtime)
+        except OSError:
+            stamps.append(0.0)
+    return stamps[0], stamps[1]
+
+
+def current_translations(locales_dir: Path, locale: str) -> tuple[Translations, str | None]:
+    """The translations of ``locale`` as its ``messages.po`` says now, and why the compiled
+    catalog was not used (None when it was).
+
+    A letter in a language whose catalog was never compiled, or was edited since, must not come
+    out in English or in yesterday's wording: the ``.mo`` is read when it is at least as new as
+    the ``.po``, otherwise the ``.po`` is compiled in memory (fuzzy entries left out, as
+    ``compile`` does)."""
+    folder = Path(locales_dir) / locale / "LC_MESSAGES"
+    po_time, mo_time = catalog_stamp(locales_dir, locale)
+    if not po_time or (mo_time and mo_time >= po_time):
+        return load_translations(locales_dir, locale), None
+    catalog = read(folder / f"{DOMAIN}.po", locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    why = ("is not compiled" if not mo_time else "is newer than its messages.mo")
+    return (Translations(buffer, domain=DOMAIN),
+            f"{folder / (DOMAIN + '.po')} {why}: the letter follows the .po "
+            f"(run 'campaign i18n compile')")

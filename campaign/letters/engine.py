@@ -23,7 +23,7 @@ from gettext import GNUTranslations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from campaign.content.model import Campaign, LetterSpec, Recipient
 from campaign.content.templates import LAYOUT_FOLDER, make_sandbox
+from campaign.i18n import catalogs
 from campaign.letters import merge, terms
 from campaign.letters.citations import Citations, group_citations
 from campaign.letters.errors import (
@@ -79,7 +80,8 @@ class LetterEngine:
         self.locales_dir = Path(locales_dir)
         self.layout_dir = self.letters_dir / LAYOUT_FOLDER
         self.processes = processes if processes is not None else min(2, os.cpu_count() or 1)
-        self._envs: dict[tuple[str, str], tuple[float, SandboxedEnvironment, Translations]] = {}
+        self._envs: dict[tuple[str, str],
+                         tuple[tuple[float, float], SandboxedEnvironment, Translations]] = {}
         self._lock = threading.Lock()
         self._pdf = None
 
@@ -126,31 +128,29 @@ class LetterEngine:
     def translations(self, locale: str) -> Translations:
         return self._environment(self.letters_dir, locale)[1]
 
-    def _mo_mtime(self, locale: str) -> float:
-        mo = self.locales_dir / locale / "LC_MESSAGES" / "messages.mo"
-        try:
-            return mo.stat().st_mtime
-        except OSError:
-            return 0.0
-
     def _environment(self, campaign_dir: Path, locale: str
                      ) -> tuple[SandboxedEnvironment, Translations]:
         """One sandbox per campaign and language, with that language's catalogue installed;
         rebuilt when the catalogue changes. Per language, so concurrent renders in different
         languages never share gettext functions."""
         key = (str(campaign_dir), locale)
-        mtime = self._mo_mtime(locale)
+        stamp = catalogs.catalog_stamp(self.locales_dir, locale)
         with self._lock:
             cached = self._envs.get(key)
-            if cached is None or cached[0] != mtime:
-                translations = Translations.load(str(self.locales_dir), [locale],
-                                                 domain="messages")
+            if cached is None or cached[0] != stamp:
+                try:
+                    translations, stale = catalogs.current_translations(self.locales_dir, locale)
+                except PoFileError as exc:
+                    path = self.locales_dir / locale / "LC_MESSAGES" / "messages.po"
+                    raise LetterError(f"{path}:{exc.lineno + 1}: {exc}") from exc
+                if stale:
+                    log.warning("%s", stale)
                 env = make_sandbox(campaign_dir)
                 # HTML ignores the extra whitespace, but trim_blocks would glue sentences
                 # together ("Korea.China") where a {% endtrans %} ends a line.
                 env.trim_blocks = False
                 env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-                cached = (mtime, env, translations)
+                cached = (stamp, env, translations)
                 self._envs[key] = cached
             return cached[1], cached[2]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 import pytest
 from babel import Locale
 
-from campaign.letters.errors import InvalidSigner, UnsupportedLanguage
+from campaign.letters.errors import InvalidSigner, LetterError, UnsupportedLanguage
 from campaign.letters.merge import (
     SignerDetails,
     address_lines,
@@ -110,3 +111,33 @@ def test_untranslated_strings_lists_missing_messages(engine, demo):
 
 def test_untranslated_strings_empty_for_source_language(engine, demo):
     assert engine.untranslated_strings(demo, "embassy", "en") == []
+
+
+def test_letter_language_without_compiled_catalog_follows_po(engine, demo, signer,
+                                                             demo_locales):
+    (demo_locales / "ko" / "LC_MESSAGES" / "messages.mo").unlink()
+    assert '<p class="salutation">대사님께</p>' in engine.letter_html(demo, "emb-us", signer,
+                                                                    locale="ko")
+
+
+def test_letter_language_with_catalog_edited_since_compiling_follows_po(engine, demo, signer,
+                                                                         demo_locales):
+    folder = demo_locales / "ko" / "LC_MESSAGES"
+    engine.letter_html(demo, "emb-us", signer, locale="ko")  # the compiled catalog, cached
+    po = folder / "messages.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('"대사님께"', '"대사님 귀하"'),
+                  encoding="utf-8")
+    mo_time = (folder / "messages.mo").stat().st_mtime
+    os.utime(po, (mo_time + 10, mo_time + 10))
+    html = engine.letter_html(demo, "emb-us", signer, locale="ko")
+    assert '<p class="salutation">대사님 귀하</p>' in html
+
+
+def test_letter_language_with_broken_catalog_names_file_and_line(engine, demo, signer,
+                                                                  demo_locales):
+    folder = demo_locales / "ko" / "LC_MESSAGES"
+    (folder / "messages.mo").unlink()
+    po = folder / "messages.po"
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y\n', encoding="utf-8")
+    with pytest.raises(LetterError, match=r"messages\.po:\d+:"):
+        engine.letter_html(demo, "emb-us", signer, locale="ko")
