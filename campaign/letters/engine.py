@@ -336,12 +336,13 @@ class LetterEngine:
                 new_keys.append((key, index))
         ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
                      compose.end_css(layouts[k] for k in set(keys)), author)
-        signer_pdf = renderer.pdf_bytes(senders.copy(senders.pages + ends.pages))
+        signers_document = senders.copy(senders.pages + ends.pages)
+        signer_pdf = renderer.pdf_bytes(signers_document)
         assembly = compose.Assembly(
             shared={key: layouts[key] for key in set(keys)}, groups=keys,
             signer_pdf=signer_pdf,
             end_pages=compose.letter_pages(ends, len(parts), offset=len(senders.pages)),
-            numbers={}, **compose.document_info(signer_pdf))
+            numbers={}, **compose.document_info(signers_document, signer_pdf))
         for index in range(len(parts)):
             total = assembly.total_pages(index)
             if total not in shared.numbers:

@@ -117,6 +117,19 @@ def test_composed_files_each_hold_one_whole_letter(shipped, tmp_path):
         [characters(letters_of(pdf)[0]) for pdf in full]
 
 
+def test_composed_files_carry_the_title_author_and_language_of_a_full_layout(shipped, tmp_path):
+    engine, campaign = shipped
+    signer = SignerDetails("王小明", "CN", "上海", "200000")
+    [path] = engine.batch_files(campaign, "emb-us", [signer], tmp_path / "out", locale="zh_Hans")
+    [full] = one_by_one(engine, campaign, [signer], "zh_Hans")
+
+    def info(pdf: bytes) -> tuple[dict, str]:
+        reader = PdfReader(io.BytesIO(pdf))
+        return dict(reader.metadata), str(reader.trailer["/Root"]["/Lang"])
+
+    assert info(path.read_bytes()) == info(full)
+
+
 def test_composed_letter_keeps_the_sources_web_links(shipped):
     engine, campaign = shipped
     pdf = engine.batch_pdf(campaign, "emb-us", [SignerDetails("Ann Lee", "GB")], locale="en")
