@@ -198,12 +198,14 @@ class LetterEngine:
 
     def document_html(self, plan: LetterPlan, articles: Iterable[str], *, author: str,
                       stylesheet_href: str | None = None) -> str:
-        env, _ = self._environment(plan.campaign.directory, plan.locale)
+        env, translations = self._environment(plan.campaign.directory, plan.locale)
         locale = merge.babel_locale(plan.locale)
+        # The letter's title is in the catalog (campaign/i18n/extractors.py): the PDF's title is
+        # in the letter's language.
         return env.get_template("document.html").render(
             lang=merge.bcp47(plan.locale),
             dir="rtl" if locale.text_direction == "rtl" else "ltr",
-            title=f"{plan.letter.title} — {plan.recipient.name}",
+            title=f"{translations.gettext(plan.letter.title)} — {plan.recipient.name}",
             author=author, stylesheet_href=stylesheet_href,
             letters=Markup("\n".join(articles)))  # noqa: S704 - articles come from the sandbox
 

@@ -87,7 +87,7 @@ def test_fonts_are_embedded_and_subset(rendered):
 
 def test_metadata_has_title_author_and_language(rendered):
     reader = PdfReader(io.BytesIO(rendered["ko"]))
-    assert reader.metadata.title.startswith("Letter to an embassy")
+    assert reader.metadata.title.startswith("대사관에 보내는 서한 — ")
     assert reader.metadata.author == "김민준"
     assert reader.trailer["/Root"]["/Lang"] == "ko"
 
