@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pypdf import PdfReader
 from weasyprint import __version__ as weasyprint_version
+from weasyprint.formatting_structure.boxes import TextBox
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,9 @@ class SharedLayer:
     join_bottom: float  # px from the page's foot to the top of the join page's notes (0: none)
     sources_pdf: bytes | None  # the sources annex that goes with this layout
     sources_pages: int = 0
+    # What each page draws (page_text), for the check.
+    text: tuple[Counter, ...] = ()
+    sources_text: tuple[Counter, ...] = ()
 
 
 @dataclass
@@ -172,8 +176,10 @@ class BatchLayers:
     own copy)."""
 
     layouts: dict[tuple[float, str], SharedLayer] = field(default_factory=dict)
-    sources: dict[str, bytes | None] = field(default_factory=dict)  # by shared digest
+    # By shared digest: the sources annex and what its pages draw.
+    sources: dict[str, tuple[bytes | None, tuple[Counter, ...]]] = field(default_factory=dict)
     numbers: dict[int, bytes] = field(default_factory=dict)  # by number of pages N
+    numbers_text: dict[int, tuple[Counter, ...]] = field(default_factory=dict)
     stylesheet_checked: bool = False
     plain: str | None = None  # why the batch is laid out in full, once it is
 
@@ -216,6 +222,28 @@ def shared_geometry(document) -> tuple[int, float, float, float]:
             bottom = float(page.margin_height() - area.position_y)
         return number, float(spacer), bottom, float(sender.border_height())
     raise NotComposable("the end of the letter is not in the shared layout")
+
+
+def page_text(document, pages: Sequence[int] | None = None) -> tuple[Counter, ...]:
+    """The characters each laid-out page draws (of the given pages, or all), spaces left out:
+    the text of its visible text boxes, the notes and margin boxes included. Layers are drawn
+    in another order than a full layout, so the characters are counted, not read in order."""
+    chosen = range(len(document.pages)) if pages is None else pages
+    return tuple(_drawn_characters(document.pages[i]._page_box)  # noqa: SLF001
+                 for i in chosen)
+
+
+def _drawn_characters(page_box) -> Counter:
+    found: Counter = Counter()
+    stack = [page_box]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, TextBox):
+            if box.style["visibility"] == "visible":
+                found.update("".join(box.text.split()))
+            continue
+        stack.extend(getattr(box, "children", ()))
+    return found
 
 
 def sender_heights(document, count: int) -> list[float]:
@@ -349,19 +377,11 @@ class Assembly:
     numbers: dict[int, bytes]  # by number of pages N: N pages numbered "n / N"
     metadata: dict[str, str]
     lang: str
-    sender_pages: list[int] | None = None  # each letter's page in signer_pdf (default: i)
-
-    def sender_page(self, index: int) -> int:
-        return self.sender_pages[index] if self.sender_pages is not None else index
 
     def total_pages(self, index: int) -> int:
         # The end layer starts on the join page, the shared layer's last; the sources follow.
         layer = self.shared[self.groups[index]]
         return layer.pages - 1 + self.end_pages[index][1] + layer.sources_pages
-
-
-def sources_pages(pdf: bytes | None) -> int:
-    return len(PdfReader(io.BytesIO(pdf)).pages) if pdf else 0
 
 
 def document_info(document, pdf: bytes) -> dict:
@@ -430,25 +450,45 @@ class _Files:
         return buffer.getvalue()
 
 
-def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
-    key = assembly.groups[index]
-    layer, shared, sources = assembly.shared[key], files.shared[key], files.sources.get(key)
+def page_layers(assembly: Assembly, index: int) -> list[list[tuple[str, int]]]:
+    """For each page of letter ``index``, the layer pages drawn on it, bottom first, as (layer,
+    page index in that layer): "shared", "signer", "sources" or "numbers"."""
+    layer = assembly.shared[assembly.groups[index]]
     first, count = assembly.end_pages[index]
-    total = assembly.total_pages(index)
-    numbers = files.numbers[total]
-    for number in range(total):
-        layers: list[tuple[_Layers, int]] = []
+    pages = []
+    for number in range(assembly.total_pages(index)):
+        layers: list[tuple[str, int]] = []
         if number < layer.pages:
-            layers.append((shared, number))
+            layers.append(("shared", number))
         if number == 0:
-            layers.append((files.signer, assembly.sender_page(index)))
+            layers.append(("signer", index))  # the sender pages come first, one a letter
         end_page = number - (layer.pages - 1)
         if 0 <= end_page < count:
-            layers.append((files.signer, first + end_page))
-        elif end_page >= count and sources is not None:
-            layers.append((sources, end_page - count))
-        layers.append((numbers, number))
-        _page(files.out, layers)
+            layers.append(("signer", first + end_page))
+        elif end_page >= count and layer.sources_pdf is not None:
+            layers.append(("sources", end_page - count))
+        layers.append(("numbers", number))
+        pages.append(layers)
+    return pages
+
+
+def _add_letter(assembly: Assembly, index: int, files: _Files) -> None:
+    key = assembly.groups[index]
+    by_name = {"shared": files.shared[key], "signer": files.signer,
+               "sources": files.sources.get(key),
+               "numbers": files.numbers[assembly.total_pages(index)]}
+    for layers in page_layers(assembly, index):
+        _page(files.out, [(by_name[name], page) for name, page in layers])
+
+
+def composed_text(assembly: Assembly, index: int, signer_text: Callable[[int], Counter],
+                  numbers_text: tuple[Counter, ...]) -> list[Counter]:
+    """What each page of letter ``index`` draws once assembled: the sum of its layer pages."""
+    layer = assembly.shared[assembly.groups[index]]
+    by_name = {"shared": layer.text.__getitem__, "signer": signer_text,
+               "sources": layer.sources_text.__getitem__, "numbers": numbers_text.__getitem__}
+    return [sum((by_name[name](page) for name, page in layers), Counter())
+            for layers in page_layers(assembly, index)]
 
 
 def assemble(assembly: Assembly) -> bytes:
@@ -479,17 +519,12 @@ def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
 
 # --- The check ----------------------------------------------------------------------------------
 
-def page_characters(pdf: bytes) -> list[Counter]:
-    """The characters on each page, spaces left out: layers are drawn in another order than a
-    full layout, and text extraction guesses the spaces between words from that order."""
-    reader = PdfReader(io.BytesIO(pdf))
-    return [Counter("".join(page.extract_text().split())) for page in reader.pages]
+def same_letter(composed: Sequence[Counter], full: Sequence[Counter]) -> bool:
+    return list(composed) == list(full)
 
 
-def same_letter(composed: bytes, full: bytes) -> bool:
-    return page_characters(composed) == page_characters(full)
-
-
-def check(composed: bytes, render_full: Callable[[], bytes]) -> None:
-    if not same_letter(composed, render_full()):
+def check(composed: Sequence[Counter], full: Callable[[], Sequence[Counter]]) -> None:
+    """Refuses a composition whose pages do not draw the same characters as the pages of the
+    same letter laid out in full (``page_text`` of both)."""
+    if not same_letter(composed, full()):
         raise NotComposable("the composed letter differs from its full layout")

@@ -18,7 +18,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from gettext import GNUTranslations
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -286,7 +286,7 @@ class LetterEngine:
         _WORKER_STATE = (self, plan, shared, False)
         context = multiprocessing.get_context("fork")
         with context.Pool(1) as pool:
-            full = pool.apply_async(_render_full, ((signer,),))
+            full = pool.apply_async(_full_text, ((signer,),))
             try:
                 self._assembly(plan, [signer], 0, shared, full_letter=lambda _i: full.get())
             except compose.NotComposable as exc:
@@ -295,7 +295,7 @@ class LetterEngine:
         _WORKER_STATE = None
 
     def _assembly(self, plan: LetterPlan, signers: list[SignerDetails], first_index: int,
-                  shared: BatchLayers, full_letter: Callable[[int], bytes] | None = None):
+                  shared: BatchLayers, full_letter: Callable[[int], tuple] | None = None):
         from campaign.letters import compose
 
         renderer = self.pdf_renderer()
@@ -328,14 +328,18 @@ class LetterEngine:
                     raise compose.NotComposable("the sender block is not as tall as measured")
                 digest = parts[index].shared_digest
                 if digest not in shared.sources:
-                    shared.sources[digest] = renderer.pdf_bytes(layer(
-                        [compose.sources_article(parts[index])], compose.NO_NUMBERS_CSS,
-                        author)) if parts[index].sources else None
-                sources = shared.sources[digest]
-                layouts[key] = compose.SharedLayer(renderer.pdf_bytes(document), pages, spacer,
-                                                   join_bottom, sources,
-                                                   compose.sources_pages(sources))
-                new_keys.append((key, index))
+                    shared.sources[digest] = (None, ())
+                    if parts[index].sources:
+                        annex = layer([compose.sources_article(parts[index])],
+                                      compose.NO_NUMBERS_CSS, author)
+                        shared.sources[digest] = (renderer.pdf_bytes(annex),
+                                                  compose.page_text(annex))
+                sources, sources_text = shared.sources[digest]
+                layouts[key] = compose.SharedLayer(
+                    renderer.pdf_bytes(document), pages, spacer, join_bottom, sources,
+                    len(sources_text), text=compose.page_text(document),
+                    sources_text=sources_text)
+                new_keys.append(index)
         ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
                      compose.end_css(layouts[k] for k in set(keys)), author)
         signers_document = senders.copy(senders.pages + ends.pages)
@@ -348,19 +352,32 @@ class LetterEngine:
         for index in range(len(parts)):
             total = assembly.total_pages(index)
             if total not in shared.numbers:
-                shared.numbers[total] = renderer.pdf_bytes(layer(
-                    [compose.numbers_article(parts[0], total)], compose.NUMBERS_CSS, author,
-                    margin_boxes=True))
+                numbers = layer([compose.numbers_article(parts[0], total)],
+                                compose.NUMBERS_CSS, author, margin_boxes=True)
+                shared.numbers[total] = renderer.pdf_bytes(numbers)
+                shared.numbers_text[total] = compose.page_text(numbers)
             assembly.numbers[total] = shared.numbers[total]
-        for key, index in new_keys:
-            # A new shared layer is trusted once a letter made with it reads, page by page,
-            # like the same letter laid out in full.
-            composed = compose.assemble(replace(
-                assembly, shared={key: layouts[key]}, groups=[key],
-                end_pages=[assembly.end_pages[index]], sender_pages=[index]))
+
+        def signer_text(page: int):
+            return compose.page_text(signers_document, [page])[0]
+
+        for index in new_keys:
+            # A new shared layer is trusted once a letter made with it draws, page by page,
+            # the same characters as the same letter laid out in full.
+            composed = compose.composed_text(
+                assembly, index, signer_text,
+                shared.numbers_text[assembly.total_pages(index)])
             compose.check(composed, lambda i=index: full_letter(i) if full_letter
-                          else self.chunk_pdf(plan, [signers[i]]))
+                          else self.full_text(plan, signers[i]))
         return assembly
+
+    def full_text(self, plan: LetterPlan, signer: SignerDetails) -> tuple:
+        """What each page of one letter laid out in full draws (compose.page_text)."""
+        from campaign.letters import compose
+
+        document = self.pdf_renderer().render(
+            self.document_html(plan, [self.article_html(plan, signer)], author=signer.name))
+        return compose.page_text(document)
 
     def batch_pdf(self, campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],
                   *, locale: str | None = None, bilingual: str | None = None,
@@ -530,10 +547,10 @@ def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes | list[bytes]
     return engine.composed_chunk(plan, chunk, shared=shared, each=each), len(chunk)
 
 
-def _render_full(args: tuple[SignerDetails]) -> bytes:
+def _full_text(args: tuple[SignerDetails]) -> tuple:
     engine, plan, _shared, _each = _WORKER_STATE  # type: ignore[misc]
     (signer,) = args
-    return engine.chunk_pdf(plan, [signer])
+    return engine.full_text(plan, signer)
 
 
 def _chunked(items: Iterable[SignerDetails], size: int) -> Iterator[list[SignerDetails]]:

@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 import subprocess
+from collections import Counter
 
 import pytest
 from pypdf import PdfReader
@@ -172,6 +173,31 @@ def test_composition_that_fails_its_check_is_laid_out_in_full(shipped, monkeypat
     assert "differs from its full layout" in caplog.text
     full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers)]
     assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_composition_that_misplaces_the_end_of_the_letter_is_laid_out_in_full(
+        shipped, monkeypatch, caplog):
+    engine, campaign = shipped
+    measured = compose.shared_geometry
+
+    def end_too_high(document):
+        pages, _spacer, join_bottom, sender = measured(document)
+        return pages, 0.0, join_bottom, sender  # the end would start at the top of its page
+
+    monkeypatch.setattr(compose, "shared_geometry", end_too_high)
+    signers = [SignerDetails("Chen Wei", "CN", "Shanghai", "200000", LONG_MESSAGE)]
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
+    assert "differs from its full layout" in caplog.text
+    full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers)]
+    assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_page_text_leaves_out_hidden_text(shipped):
+    engine, _campaign = shipped
+    document = engine.pdf_renderer().render(
+        '<p>seen <span style="visibility: hidden">unseen</span></p>', margin_boxes=False)
+    assert compose.page_text(document) == (Counter("seen"),)
 
 
 def test_bilingual_batch_is_laid_out_in_full(engine, demo):
