@@ -7,7 +7,14 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, EmailField, PasswordField, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from campaign.organizer.accounts import MIN_PASSWORD
@@ -62,4 +69,7 @@ class AddUserForm(NewPasswordForm):
 
 
 class RemoveUserForm(FlaskForm):
-    """Only the CSRF token: removing is a POST from the users page."""
+    """Removing is a POST from the users page; ``confirmed`` is "yes" once the admin has said
+    yes (in the browser's dialog, or on the page that asks when scripts do not run)."""
+
+    confirmed = HiddenField()

@@ -216,11 +216,18 @@ def set_user_password(user_id: int):
 @bp.post("/users/<int:user_id>/remove")
 @allow(ADMIN)
 def remove_user(user_id: int):
-    if not RemoveUserForm().validate():
+    form = RemoveUserForm()
+    if not form.validate():
         abort(400)
     if user_id == access.current_user().id:
         flash(_("You cannot remove your own account."), "error")
         return redirect(url_for("admin.users"))
+    if form.confirmed.data != "yes":
+        # Asked in the browser when scripts run; without them, on a page of its own.
+        with database().session() as db:
+            email = _user_or_404(db, user_id).email
+        return render_template("admin/remove_user.html", email=email, user_id=user_id,
+                               remove_form=form)
     try:
         with database().session() as db:
             email = _user_or_404(db, user_id).email

@@ -33,12 +33,15 @@
   window.setTimeout(poll, 1000);
 }());
 
-// Asks before a form marked data-confirm is sent (removing an account). Without JavaScript the
-// form is sent at once, as a plain POST.
+// Asks before a form marked data-confirm is sent (removing an account), and marks the answer in
+// its "confirmed" field. Without JavaScript the server asks on a page of its own.
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); }
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (!question) { return; }
+    if (!window.confirm(question)) { event.preventDefault(); return; }
+    if (form.elements.confirmed) { form.elements.confirmed.value = "yes"; }
   });
 }());

@@ -82,7 +82,8 @@ def test_remove_account_ends_its_session(app, admin_client, add_user, login):
     user_id = add_user("org@example.org", "organizer")
     other = app.test_client()
     login(other, "org@example.org")
-    assert admin_client.post(f"/admin/users/{user_id}/remove").status_code == 302
+    assert admin_client.post(f"/admin/users/{user_id}/remove",
+                             data={"confirmed": "yes"}).status_code == 302
     assert "org@example.org" not in _emails(app)
     assert other.get("/admin/").status_code == 302  # back to the login page
 
@@ -90,7 +91,7 @@ def test_remove_account_ends_its_session(app, admin_client, add_user, login):
 def test_admin_cannot_remove_own_account(app, admin_client):
     with app.app_context(), app.extensions["campaign.db"].session() as db:
         me = accounts.find_user(db, "root@example.org").id
-    admin_client.post(f"/admin/users/{me}/remove")
+    admin_client.post(f"/admin/users/{me}/remove", data={"confirmed": "yes"})
     assert "root@example.org" in _emails(app)
 
 
@@ -102,7 +103,8 @@ def test_last_admin_cannot_be_removed(app, add_user):
 
 
 def test_remove_unknown_account_is_404(admin_client):
-    assert admin_client.post("/admin/users/9999/remove").status_code == 404
+    assert admin_client.post("/admin/users/9999/remove",
+                             data={"confirmed": "yes"}).status_code == 404
 
 
 def test_set_password_replaces_the_old_one(app, admin_client, add_user, login):
@@ -144,3 +146,14 @@ def test_remove_button_asks_first_when_scripts_run(admin_client, add_user):
     add_user("org@example.org", "organizer")
     page = admin_client.get("/admin/users").get_data(as_text=True)
     assert 'data-confirm="Remove org@example.org? They will no longer be able to log in."' in page
+
+
+def test_remove_without_confirmation_asks_on_a_page_and_keeps_the_account(app, admin_client,
+                                                                         add_user):
+    user_id = add_user("org@example.org", "organizer")
+    response = admin_client.post(f"/admin/users/{user_id}/remove")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Remove org@example.org? They will no longer be able to log in." in page
+    assert 'name="confirmed" value="yes"' in page
+    assert "org@example.org" in _emails(app)
