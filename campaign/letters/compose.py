@@ -49,6 +49,8 @@ from pypdf import PdfReader
 from weasyprint import __version__ as weasyprint_version
 from weasyprint.formatting_structure.boxes import TextBox
 
+from campaign.letters.engine import SOURCES_START, SOURCES_STOP
+
 log = logging.getLogger(__name__)
 
 # The shared layer: the sender block keeps its room but is not drawn; the end of the letter is
@@ -91,8 +93,6 @@ _SENDER_START = '<address class="sender">'
 _SENDER_END = "</address>"  # the first one closes the sender block
 _END_START = '<div class="letter-end">'
 _END_STOP = "<!--/letter-end-->"  # signer text cannot produce it: "<" is escaped
-_SOURCES_START = '<section class="sources">'
-_SOURCES_STOP = "<!--/sources-->"
 
 
 class NotComposable(Exception):
@@ -146,8 +146,8 @@ def cut(article_html: str) -> LetterParts:
     # A template may write signer details into the body too; such letters cannot share it.
     shared = (article_html[start.end():sender_lines] + article_html[sender_end:end_start]
               + article_html[end_stop:])
-    sources_start = article_html.find(_SOURCES_START, end_stop)
-    sources_stop = article_html.find(_SOURCES_STOP, end_stop)
+    sources_start = article_html.find(SOURCES_START, end_stop)
+    sources_stop = article_html.find(SOURCES_STOP, end_stop)
     sources = article_html[sources_start:sources_stop] if 0 <= sources_start < sources_stop else ""
     return LetterParts(article=article_html, start=start.group(1) + start.group(2),
                        tag=start.group(1),

@@ -52,6 +52,9 @@ if TYPE_CHECKING:  # compose.py (pikepdf, pypdf) is only loaded to print a batch
     from campaign.letters.compose import BatchLayers
 
 COURTESY_MARKER = "<!--courtesy-->"  # signer text can never produce it: "<" is escaped
+# Where the layout (letters/_layout/letter.html) puts a letter's sources annex.
+SOURCES_START = '<section class="sources">'
+SOURCES_STOP = "<!--/sources-->"
 # Chinese and Japanese put no space between sentences; the template's line breaks must not
 # become one.
 _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
@@ -208,6 +211,23 @@ class LetterEngine:
             title=f"{translations.gettext(plan.letter.title)} — {plan.recipient.name}",
             author=author, stylesheet_href=stylesheet_href,
             letters=Markup("\n".join(articles)))  # noqa: S704 - articles come from the sandbox
+
+    def cover_letter_parts(self, campaign: Campaign, recipient_id: str, *,
+                           locale: str | None = None, signature_count: int) -> tuple[str, str]:
+        """A delivery packet's cover letter as two documents: the letter without its sources
+        annex, and the annex alone ("" if the letter cites nothing), which the packet puts
+        after the list of signatures. Numbered as the letter's notes, so only cited sources."""
+        plan = self.plan(campaign, recipient_id, locale)
+        article = self.article_html(plan, None, signature_count=signature_count)
+        author = campaign.organisation
+        start, stop = article.find(SOURCES_START), article.find(SOURCES_STOP)
+        tag = re.match(r"\s*(<article\b[^>]*>)", article)
+        if tag is None or not 0 <= start < stop:
+            return self.document_html(plan, [article], author=author), ""
+        letter = article[:start] + article[stop:]
+        sources = f"{tag.group(1)}{article[start:stop]}</article>"
+        return (self.document_html(plan, [letter], author=author),
+                self.document_html(plan, [sources], author=author))
 
     def letter_html(self, campaign: Campaign, recipient_id: str, signer: SignerDetails, *,
                     locale: str | None = None, bilingual: str | None = None,

@@ -18,6 +18,7 @@ __all__ = [
     "render_batch_files",
     "write_batch_pdf",
     "render_cover_letter_html",
+    "render_cover_letter_parts",
     "render_letter_html",
     "render_letter_pdf",
     "untranslated_strings",
@@ -57,6 +58,15 @@ def render_cover_letter_html(campaign: Campaign, recipient_id: str, *, locale: s
     delivery packet; style it with ``engine().css_path``."""
     return engine().cover_letter_html(campaign, recipient_id, locale=locale,
                                       signature_count=signature_count)
+
+
+def render_cover_letter_parts(campaign: Campaign, recipient_id: str, *,
+                              locale: str | None = None, signature_count: int
+                              ) -> tuple[str, str]:
+    """The cover letter and its sources annex as two documents (see
+    ``LetterEngine.cover_letter_parts``); style both with ``engine().css_path``."""
+    return engine().cover_letter_parts(campaign, recipient_id, locale=locale,
+                                       signature_count=signature_count)
 
 
 def write_batch_pdf(campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],

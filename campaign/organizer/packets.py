@@ -17,7 +17,6 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from babel import Locale
@@ -93,58 +92,25 @@ def stream_confirmed(session: Session, slug: str, recipient_id: str):
     yield from session.execute(query)
 
 
-def _html_document(lang: str, direction: str, body: str, css: str) -> str:
-    return (f'<!doctype html><html lang="{escape(lang)}" dir="{direction}"><head>'
-            f"<meta charset=utf-8><style>{css}</style></head><body>{body}</body></html>")
-
-
-def _cover_part(campaign: Campaign, recipient_id: str, count: int, path: Path) -> HtmlPart:
-    """The cover letter's HTML from the letters engine, with what its renderer may load."""
+def _cover_parts(campaign: Campaign, recipient_id: str, count: int,
+                 work_dir: Path) -> tuple[HtmlPart, HtmlPart | None]:
+    """The cover letter and its sources (only what it cites, numbered as its notes), from the
+    letters engine, with what their renderer may load."""
     try:
-        from campaign.letters.service import engine, render_cover_letter_html
+        from campaign.letters.service import engine, render_cover_letter_parts
     except ImportError as exc:  # the letters engine is another area's; say what is missing
         raise PacketError(f"the letters engine is not available: {exc}") from exc
     letters = engine()
-    html = render_cover_letter_html(campaign, recipient_id, signature_count=count)
-    return HtmlPart(html=html, path=path, base_url=letters.layout_dir.resolve().as_uri() + "/",
-                    stylesheet=letters.css_path,
-                    asset_roots=(letters.letters_dir, letters.static_dir),
-                    extra_css=_COVER_OVERRIDE)
+    letter, sources = render_cover_letter_parts(campaign, recipient_id, signature_count=count)
 
+    def part(html: str, name: str) -> HtmlPart:
+        return HtmlPart(html=html, path=work_dir / name,
+                        base_url=letters.layout_dir.resolve().as_uri() + "/",
+                        stylesheet=letters.css_path,
+                        asset_roots=(letters.letters_dir, letters.static_dir),
+                        extra_css=_COVER_OVERRIDE)
 
-SOURCES_CSS = """
-@page { size: A4; margin: 20mm 16mm 22mm 16mm; }
-html { font-family: "Noto Sans", "Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC",
-       "Noto Naskh Arabic", "Noto Sans Arabic", sans-serif; font-size: 8.4pt; }
-html:lang(ja) { font-family: "Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK KR",
-       "Noto Sans CJK SC", "Noto Naskh Arabic", sans-serif; }
-html:lang(zh-Hans) { font-family: "Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK KR",
-       "Noto Sans CJK JP", "Noto Naskh Arabic", sans-serif; }
-html:lang(ar) { font-family: "Noto Naskh Arabic", "Noto Sans", "Noto Sans CJK KR",
-       "Noto Sans CJK JP", "Noto Sans CJK SC", sans-serif; }
-body { margin: 0; }
-h1 { font-size: 13pt; margin: 0 0 4pt 0; }
-ol { padding-inline-start: 18pt; margin: 0; }
-li { margin: 0 0 5pt 0; line-height: 1.35; font-size: 9pt; }
-.url { color: #333; font-size: 8pt; overflow-wrap: anywhere; }
-"""
-
-
-def _sources_part(campaign: Campaign, locale: str, lang: str, direction: str,
-                  path: Path) -> HtmlPart:
-    items = []
-    for source in campaign.sources.values():
-        authors = "; ".join(a.literal or " ".join(p for p in (a.given, a.family) if p)
-                            for a in source.authors)
-        year = source.issued.year if source.issued and source.issued.year else ""
-        parts = [p for p in (authors, source.title_in(locale), source.container_title,
-                             source.publisher, str(year)) if p]
-        url = f'<br><span class="url">{escape(source.url)}</span>' if source.url else ""
-        items.append(f"<li>{escape('. '.join(parts))}{url}</li>")
-    # Translators: heading of the list of sources at the end of a delivery packet.
-    heading = _("Sources")
-    body = f"<h1>{escape(heading)}</h1><ol>{''.join(items)}</ol>"
-    return HtmlPart(html=_html_document(lang, direction, body, SOURCES_CSS), path=path)
+    return part(letter, "cover.pdf"), (part(sources, "sources.pdf") if sources else None)
 
 
 def _annex_lines(rows, locale: Locale, withheld: str, csv_writer) -> Iterator[AnnexLine]:
@@ -183,7 +149,7 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
             lang=lang, direction=direction,
             # Translators: heading of the list of signatures in a delivery packet.
             title=_("Signatures: %(count)s", count=f"{count:,}"),
-            running_head=f"{campaign.title} — {recipient.name}",
+            running_head=f"{_(campaign.title)} — {recipient.name}",
             # Translators: column legend of the list of signatures in a delivery packet.
             columns=_("No.  ·  Name  ·  City, country  ·  Date of signature"),
         )
@@ -193,9 +159,8 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
         # Temporary parts next to the output: same file system, removed whatever happens.
         with tempfile.TemporaryDirectory(dir=out_dir, prefix=".packet-") as work:
             work_dir = Path(work)
-            cover = _cover_part(campaign, recipient_id, count, work_dir / "cover.pdf")
-            sources = _sources_part(campaign, locale_id, lang, direction,
-                                    work_dir / "sources.pdf")
+            cover, sources = _cover_parts(campaign, recipient_id, count, work_dir)
+            others = [cover] + ([sources] if sources else [])
             csv_part = work_dir / "list.csv"
             with database().session() as session, csv_part.open(
                     "w", encoding="utf-8", newline="") as csv_file:
@@ -205,12 +170,13 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
                                      locale, withheld, writer)
                 annex = render_annex(
                     lines, layout, work_dir / "annex", expected=count, workers=workers,
-                    parts=[cover, sources],
+                    parts=others,
                     progress=(lambda done: progress(1 + done, total_steps)) if progress else None)
             if progress:
                 progress(count + 2, total_steps)
-            pages = merge_and_number([cover.path, *annex, sources.path], pdf_path,
-                                     title=f"{campaign.title} — {recipient.name}")
+            tail = [sources.path] if sources else []
+            pages = merge_and_number([cover.path, *annex, *tail], pdf_path,
+                                     title=f"{_(campaign.title)} — {recipient.name}")
             write_atomically(csv_path, lambda out: _copy(csv_part, out))
     if progress:
         progress(total_steps, total_steps)

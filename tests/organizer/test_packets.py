@@ -35,7 +35,20 @@ def test_packet_pdf_has_cover_letter_annex_and_sources(packet):
     assert "Ambassador of the People's Republic of China to the Republic of Korea" in text
     assert "The organisers of the Stop Forced Repatriation campaign" in text
     assert "김민준" in text
-    assert "Sources" in text
+    assert "资料来源" in text  # the letter's sources, in its language (Chinese)
+
+
+def test_packet_lists_only_the_sources_its_cover_letter_cites(packet):
+    text = " ".join(_text(packet.pdf).split())
+    assert "hrw.org" in text  # cited by the letter
+    # In sources.json but cited by no letter: background reading, not vetted for delivery.
+    assert "Severe Punishment" not in text
+
+
+def test_packet_ends_with_the_sources(packet):
+    pages = _text(packet.pdf).split("\f")
+    last = [page for page in pages if page.strip()][-1]
+    assert "hrw.org" in " ".join(last.split())
 
 
 def test_packet_annex_text_keeps_names_in_every_script(packet):
