@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, g, session
+from flask import abort, current_app, g, redirect, request, session, url_for
 
 from campaign.app_context import database
 from campaign.organizer.accounts import session_fingerprint
@@ -75,3 +75,11 @@ def decide(endpoint: str | None) -> str:
 def preview_open() -> bool:
     """The demo override (``make run``): previews and translator pages open to everyone."""
     return bool(current_app.config.get("PREVIEW_OPEN", False))
+
+
+def login_or_forbidden():
+    """For a gate that refused this request: the login page for someone not logged in (who
+    comes back here after it), 403 for a logged-in user without the role."""
+    if current_user() is None:
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    abort(403)

@@ -73,11 +73,8 @@ def _start_jobs() -> None:
 
 @bp.before_request
 def guard():
-    decision = access.decide(request.endpoint)
-    if decision == access.LOGIN:
-        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-    if decision == access.FORBIDDEN:
-        abort(403)
+    if access.decide(request.endpoint) != access.OK:
+        return access.login_or_forbidden()
     return None
 
 

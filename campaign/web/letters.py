@@ -33,7 +33,10 @@ def preview_allowed() -> bool:
 @bp.before_request
 def guard():
     if not preview_allowed():
-        abort(403)
+        from campaign.organizer.access import login_or_forbidden
+
+        return login_or_forbidden()
+    return None
 
 
 def _campaign(slug: str):

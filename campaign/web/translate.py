@@ -50,7 +50,10 @@ def translator_allowed() -> bool:
 @bp.before_request
 def require_translator():
     if not translator_allowed():
-        abort(403)
+        from campaign.organizer.access import login_or_forbidden
+
+        return login_or_forbidden()
+    return None
 
 
 def layout() -> Layout:

@@ -18,8 +18,10 @@ def translator_client(make_app, copy_layout):
     "/translate/", "/translate/ko/", f"/translate/ko/{SLUG}/petition",
     f"/translate/ko/{SLUG}/letters/un-unhcr", f"/translate/ko/{SLUG}/letters/un-unhcr.pdf",
 ])
-def test_translator_pages_denied_by_default(client, url):
-    assert client.get(url).status_code == 403
+def test_translator_pages_send_anonymous_visitors_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.location.startswith("/admin/login?next=")
 
 
 def test_highlight_parameter_ignored_when_not_allowed(client):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 
-def test_preview_is_closed_by_default(make_app, demo_letters, demo_locales):
+def test_preview_sends_anonymous_visitors_to_login(make_app, demo_letters, demo_locales):
     app = make_app(LETTERS_DIR=str(demo_letters), LOCALES_DIR=str(demo_locales))
-    assert app.test_client().get("/letters/demo/emb-us").status_code == 403
+    response = app.test_client().get("/letters/demo/emb-us?locale=ko")
+    assert response.status_code == 302
+    assert response.location == "/admin/login?next=/letters/demo/emb-us?locale%3Dko"
 
 
 def test_preview_shows_letter_in_chosen_language(letters_app):

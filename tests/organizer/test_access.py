@@ -175,3 +175,15 @@ def test_preview_open_config_still_opens_previews(make_app):
 
     with app.test_request_context("/"):
         assert preview_allowed()
+
+
+def test_translator_pages_are_refused_to_organizer(organizer_client):
+    assert organizer_client.get("/translate/").status_code == 403
+
+
+def test_login_brings_a_translator_back_to_the_page_asked_for(app, client, add_user, login):
+    add_user("tr@example.org", "translator")
+    asked = client.get("/translate/ko/")
+    response = client.post(asked.location, data={"email": "tr@example.org",
+                                                 "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/translate/ko/"

@@ -157,3 +157,4 @@ def test_remove_without_confirmation_asks_on_a_page_and_keeps_the_account(app, a
     assert "Remove org@example.org? They will no longer be able to log in." in page
     assert 'name="confirmed" value="yes"' in page
     assert "org@example.org" in _emails(app)
+
