@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -47,16 +48,45 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("error.html", code=400, message=error.description), 400
+        # The form's token lives in the session cookie, which a browser may have dropped (a
+        # restart) or which expired while the page stayed open: the page again with a fresh
+        # token, what was typed kept, rather than an error that loses a signature.
+        again = public.form_again(request.endpoint, request.view_args or {})
+        if again is not None:
+            return again
+        return render_template("error.html", code=400, message=_(
+            "This form was open too long and has expired, so nothing was sent. Please go back, "
+            "reload the page and send it again.")), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return render_template("error.html", code=error.code, message=error.description), \
-            error.code
+        if request.blueprint == "api":  # programs read the API: JSON errors there
+            return jsonify({"error": error_message(error)}), error.code
+        return render_template("error.html", code=error.code,
+                               message=error_message(error)), error.code
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
         # Never show a traceback to a visitor; it is in the server log.
         app.logger.exception("unhandled error on %s", request.path)
-        return render_template("error.html", code=500,
-                               message="Something went wrong on our side."), 500
+        return render_template("error.html", code=500, message=_(
+            "Something went wrong on our side. Please try again later.")), 500
+
+
+def error_message(error: HTTPException) -> str:
+    """What an error page says, in the page's language. A description the app wrote itself
+    (``abort(503, ...)``) is kept; Werkzeug's English defaults are replaced."""
+    default = type(error).description
+    if error.description and error.description != default:
+        return error.description
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist. Check the address, or start again from the home "
+               "page."),
+        405: _("This page cannot be used that way."),
+        410: _("This page is no longer available."),
+        413: _("What was sent is too large."),
+    }
+    return messages.get(error.code or 0, _("Something went wrong on our side. Please try "
+                                           "again later."))

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -205,6 +206,27 @@ def sign(locale: str, slug: str):
                                heading=_("We could not send the email"),
                                text=_("Please try again in a few minutes.")), 503
     return redirect(url_for("public.check_email", locale=locale, slug=slug), 303)
+
+
+def form_again(endpoint: str | None, args: dict):
+    """The page of a public form sent without a valid security token (its session cookie was
+    dropped or expired), ready to send again, or None for other forms. The petition is shown
+    with what was typed; the confirm and erase pages are opened again."""
+    locale = args.get("locale")
+    if endpoint == "public.sign" and locale in current_app.config["LANGUAGES"]:
+        campaign = _campaign(args["slug"])
+        form = SignForm()
+        form.set_countries(locale)
+        flash(_("Nothing was sent yet: the page had been open a long time. Please check your "
+                "details and press Sign again."), "info")
+        return _petition_page(campaign, locale, form, status=400)
+    if endpoint in ("public.confirm", "public.erase") and locale in \
+            current_app.config["LANGUAGES"]:
+        flash(_("Nothing was sent yet: the page had been open a long time. Please press the "
+                "button again."), "info")
+        page = "public.confirm_page" if endpoint == "public.confirm" else "public.my_signature"
+        return redirect(url_for(page, locale=locale, token=args["token"]), 303)
+    return None
 
 
 @bp.get("/<locale>/c/<slug>/check-your-email")

@@ -54,3 +54,15 @@ def test_unknown_page_shows_no_traceback(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert b"Traceback" not in response.data
+
+
+def test_unknown_page_is_explained_in_the_page_language(client):
+    page = client.get("/ko/c/no-such-campaign/").get_data(as_text=True)
+    assert "Not Found" not in page and "The requested URL" not in page
+    assert "존재하지 않" in page
+
+
+def test_count_api_of_unknown_campaign_answers_in_json(client):
+    response = client.get("/api/v1/campaigns/no-such-campaign")
+    assert response.status_code == 404
+    assert response.is_json and "error" in response.get_json()

@@ -114,8 +114,7 @@ def test_confirm_requires_csrf_token(make_app):
         service.sign(campaign, validate_signer(name="Jane", email="j@example.org",
                                                country="GB"), locale="en", base_url="http://x")
         token = service.confirmation_token(rows(app)[0])
-    response = app.test_client().post(f"/en/confirm/{token}")
-    assert response.status_code == 400
+    app.test_client().post(f"/en/confirm/{token}")
     assert rows(app)[0].status == "pending"
 
 
@@ -131,3 +130,19 @@ def test_milestone_recorded_when_goal_quarter_reached(sig_app, sig_client, outbo
     with sig_app.app_context():
         reached = service.milestones("stop-forced-repatriation")
     assert [(percent, n) for percent, _, n in reached] == [(25, 1), (50, 2)]
+
+
+def test_confirm_with_expired_session_opens_the_confirm_page_again(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        campaign = app.extensions["campaign.library"].get("stop-forced-repatriation")
+        from campaign.signatures.rules import validate_signer
+
+        service.sign(campaign, validate_signer(name="Jane", email="j@example.org",
+                                               country="GB"), locale="en", base_url="http://x")
+        token = service.confirmation_token(rows(app)[0])
+    client = app.test_client()
+    response = client.post(f"/en/confirm/{token}", data={"csrf_token": "stale"})
+    assert response.status_code == 303 and response.location == f"/en/confirm/{token}"
+    assert "press the button again" in client.get(response.location).get_data(as_text=True)
+    assert rows(app)[0].status == "pending"

@@ -173,6 +173,26 @@ def test_sign_form_with_csrf_token_is_accepted(make_app):
     assert client.post(PETITION, data=form(csrf_token=token)).status_code == 303
 
 
+def test_sign_form_with_expired_session_comes_back_filled_in(make_app, outbox):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()  # no session cookie: dropped by the browser, or expired
+    response = client.post("/ko/c/stop-forced-repatriation/", data=form(csrf_token="stale"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Jane O&#39;Neil"' in page and 'value="jane@example.org"' in page
+    assert "다시" in page  # the notice, in the page's language
+    assert rows(app) == [] and outbox.messages() == []
+
+
+def test_sign_form_after_expired_session_signs_on_second_press(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.post(PETITION, data=form(csrf_token="stale")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post(PETITION, data=form(csrf_token=token)).status_code == 303
+    assert len(rows(app)) == 1
+
+
 def test_sign_refused_on_closed_campaign(sig_client, sig_app, outbox, monkeypatch):
     import datetime as dt
 
