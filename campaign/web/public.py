@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired
 from campaign.app_context import library
 from campaign.content.errors import ContentErrors
 from campaign.content.model import Campaign
-from campaign.extensions import limiter
+from campaign.extensions import limiter, preferred_language
 from campaign.letters.errors import LetterError
 from campaign.signatures import service
 from campaign.signatures.forms import SignForm
@@ -122,11 +122,8 @@ def _delivery_summary(slug: str):
 
 @bp.get("/")
 def root():
-    offered = current_app.config["LANGUAGES"]
-    best = request.accept_languages.best_match(
-        offered + [c.replace("_Hans", "") for c in offered if "_" in c]) or offered[0]
-    if best not in offered:
-        best = next((c for c in offered if c.startswith(best)), offered[0])
+    best = preferred_language(request.accept_languages.values(),
+                              current_app.config["LANGUAGES"])
     return redirect(url_for("public.campaigns", locale=best), 302)
 
 

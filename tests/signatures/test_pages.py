@@ -20,6 +20,15 @@ def test_root_redirects_chinese_to_simplified(client):
     assert response.location == "/zh_Hans/"
 
 
+@pytest.mark.parametrize(("header", "expected"), [
+    ("de-DE,en;q=0.5", "/de/"), ("ko-KR,en-US;q=0.9,en;q=0.8", "/ko/"),
+    ("es-MX,en;q=0.8", "/es/"), ("ar-SA,en;q=0.5", "/ar/"), ("de-CH,fr;q=0.5", "/de/"),
+    ("it-IT,fr;q=0.7,en;q=0.3", "/fr/")])
+def test_root_follows_the_language_ranked_first_even_with_a_region(client, header, expected):
+    response = client.get("/", headers={"Accept-Language": header})
+    assert response.location.endswith(expected)
+
+
 def test_root_without_accept_language_redirects_to_english(client):
     assert client.get("/").location == "/en/"
 
