@@ -284,7 +284,8 @@ def _send(template: str, signature: Signature | _Addressee, campaign: Campaign,
 def _send_confirmation(signature: Signature | _Addressee, campaign: Campaign, base_url: str) -> None:
     _send("confirm", signature, campaign,
           # Translators: subject of the email asking a signer to confirm; %(title)s is the petition.
-          lambda: gettext("Please confirm your signature: %(title)s", title=campaign.title),
+          lambda: gettext("Please confirm your signature: %(title)s",
+                          title=gettext(campaign.title)),
           confirm_link=_link(base_url, signature.locale, "confirm", confirmation_token(signature)),
           privacy_link=_link(base_url, signature.locale, "my", privacy_token(signature)))
 
@@ -292,7 +293,8 @@ def _send_confirmation(signature: Signature | _Addressee, campaign: Campaign, ba
 def _send_already_signed(signature: Signature, campaign: Campaign, base_url: str) -> None:
     _send("already_signed", signature, campaign,
           # Translators: subject of the email to someone who tried to sign a second time.
-          lambda: gettext("You have already signed: %(title)s", title=campaign.title),
+          lambda: gettext("You have already signed: %(title)s",
+                          title=gettext(campaign.title)),
           privacy_link=_link(base_url, signature.locale, "my", privacy_token(signature)))
 
 
@@ -434,9 +436,36 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
     if existing is None:  # erased between the two statements: nothing to tell anyone
         return
     if existing.status == PENDING:
-        _send_confirmation(existing, campaign, base_url)
+        # Signing again before confirming corrects what was typed (a misspelt name, another
+        # country): the pending signature takes the new details, which the mail shows.
+        _send_confirmation(_update_pending(existing.id, campaign, signer, locale) or existing,
+                           campaign, base_url)
     elif existing.status == CONFIRMED:
         _send_already_signed(existing, campaign, base_url)
+
+
+def _update_pending(signature_id: int, campaign: Campaign, signer: SignerInput,
+                    locale: str) -> _Addressee | None:
+    """Gives a still pending signature the details of a new sign form; None if it is no longer
+    pending."""
+    recipient = campaign.default_recipient_for(signer.country)
+    db = database()
+    with db.writer(), db.session() as session:
+        connection = session.connection()
+        # Only the campaign's pending total is counted, and per country only confirmed
+        # signatures: no counter moves until the signature is confirmed.
+        changed = connection.execute(
+            update(_signatures)
+            .where(_signatures.c.id == signature_id, _signatures.c.status == PENDING)
+            .values(name=signer.name, country=signer.country, city=signer.city,
+                    postcode=signer.postcode, message=signer.message,
+                    show_name=signer.show_name, updates=signer.updates, locale=locale,
+                    recipient_id=recipient.id)).rowcount
+        if changed != 1:
+            return None
+        signature = session.get(Signature, signature_id)
+        return _Addressee(id=signature.id, token_version=signature.token_version,
+                          name=signature.name, email=signature.email, locale=signature.locale)
 
 
 def pending_signature(token: str) -> SignatureView:

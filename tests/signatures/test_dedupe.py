@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.signatures.factories import PETITION, form, link_in, rows
+from tests.signatures.factories import COUNT_API, PETITION, form, link_in, rows
 
 
 def test_sign_twice_keeps_one_row(sig_client, sig_app):
@@ -18,6 +18,24 @@ def test_sign_twice_while_pending_resends_confirmation(sig_client, outbox):
     sig_client.post(PETITION, data=form())
     texts = [m.get_body(("plain",)).get_content() for m in outbox.messages()]
     assert len(texts) == 2 and all("/confirm/" in t for t in texts)
+
+
+def test_sign_again_while_pending_corrects_the_details(sig_client, sig_app, outbox):
+    sig_client.post(PETITION, data=form(name="Jhon Smiht", country="FR", show_name=None))
+    sig_client.post("/de/c/stop-forced-repatriation/",
+                    data=form(name="John Smith", country="GB", show_name="y"))
+    [signature] = rows(sig_app)
+    assert (signature.name, signature.country, signature.show_name, signature.locale) == \
+        ("John Smith", "GB", True, "de")
+    assert "John Smith" in outbox.last_text() and "/de/confirm/" in outbox.last_text()
+
+
+def test_sign_again_while_pending_counts_the_corrected_country(sig_client, sig_app, outbox):
+    sig_client.post(PETITION, data=form(country="FR"))
+    sig_client.post(PETITION, data=form(country="GB"))
+    sig_client.post(link_in(outbox.last_text(), "confirm"))
+    by_country = sig_client.get(COUNT_API).get_json()["by_country"]
+    assert by_country == {"GB": 1}
 
 
 def test_sign_again_after_confirming_sends_already_signed(sig_client, outbox):

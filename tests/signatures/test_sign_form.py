@@ -201,3 +201,9 @@ def test_sign_refused_on_closed_campaign(sig_client, sig_app, outbox, monkeypatc
     monkeypatch.setattr(service, "utcnow", lambda: dt.datetime(2030, 1, 1))
     response = sig_client.post(PETITION, data=form())
     assert response.status_code == 409 and rows(sig_app) == []
+
+
+def test_confirmation_subject_names_the_petition_in_signer_language(sig_client, outbox):
+    sig_client.post("/ko/c/stop-forced-repatriation/", data=form())
+    subject = outbox.messages()[-1]["Subject"]
+    assert "탈북" in subject and "Stop the forced" not in subject
