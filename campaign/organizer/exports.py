@@ -16,8 +16,10 @@ from campaign.signatures.models import CONFIRMED, ERASED, Signature
 from campaign.signatures.rules import neutralise_cell
 from campaign.storage.files import write_atomically
 
-EXPORT_COLUMNS = ("id", "status", "source", "name", "show_name", "email", "country", "city",
-                  "postcode", "message", "locale", "recipient_id", "created_at", "confirmed_at")
+# "updates": the signer asked for news of the campaign by email (the sign form's opt-in).
+EXPORT_COLUMNS = ("id", "status", "source", "name", "show_name", "updates", "email", "country",
+                  "city", "postcode", "message", "locale", "recipient_id", "created_at",
+                  "confirmed_at")
 BATCH = 2000
 
 

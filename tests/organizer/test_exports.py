@@ -111,3 +111,14 @@ def test_import_missing_column_names_file(runner, tmp_path):
     path, result = _import(runner, tmp_path, "name,email\nA,a@example.org\n")
     assert result.exit_code != 0
     assert f"{path}:1: missing column(s): country, date" in result.output
+
+
+def test_export_tells_who_asked_for_news(app, runner, add_signatures, tmp_path):
+    add_signatures([("Wants News", True), ("No News", True)])
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        session.query(Signature).filter_by(name="Wants News").update({"updates": True})
+    out = tmp_path / "s.csv"
+    runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out)])
+    with out.open(encoding="utf-8", newline="") as handle:
+        asked = {row["name"]: row["updates"] for row in csv.DictReader(handle)}
+    assert asked == {"Wants News": "True", "No News": "False"}
