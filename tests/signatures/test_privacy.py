@@ -111,6 +111,19 @@ def test_thanks_page_offers_letter_and_share_links(sig_client, outbox):
     assert "/letter.pdf" in page and "twitter.com/intent/tweet" in page
 
 
+def test_thanks_page_counts_the_first_signer_in_the_singular(sig_client, outbox):
+    my = sign_and_confirm(sig_client, outbox)
+    page = sig_client.get(my + "/thanks").get_data(as_text=True)
+    assert "1 person has signed so far." in page
+
+
+def test_thanks_page_counts_signers_in_german_plural(sig_client, outbox):
+    sign_and_confirm(sig_client, outbox, email="first@example.org")
+    my = sign_and_confirm(sig_client, outbox)
+    page = sig_client.get(my.replace("/en/", "/de/") + "/thanks").get_data(as_text=True)
+    assert "Bisher haben 2 Menschen unterschrieben." in page
+
+
 def test_letter_pdf_carries_signer_name(sig_client, outbox, tmp_path):
     import shutil
     import subprocess
