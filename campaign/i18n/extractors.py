@@ -1,8 +1,9 @@
 """A Babel extractor for the strings of ``campaign.toml`` that the web pages show.
 
-The campaign's title, summary and letter titles are content, not code, but supporters see them on
-the petition page: extracting them lets translators translate them with everything else, and the
-pages look them up with ``gettext(campaign.title)``.
+The campaign's title, summary, organisation and letter titles are content, not code, but
+supporters see them on the petition page, in emails and in letters: extracting them lets
+translators translate them with everything else, and the pages look them up with
+``gettext(campaign.title)``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ COMMENTS = {
     "title": "Translators: the title of the campaign, shown as the heading of the petition page.",
     "summary": "Translators: the summary of the campaign, shown under its title.",
     "letter": "Translators: the name of one of the campaign's letters, shown in lists of letters.",
+    "organisation": "Translators: who runs the campaign; signs its emails and the cover letter "
+                    "of each delivery packet.",
 }
 
 
@@ -36,7 +39,7 @@ def extract_campaign_toml(
     text = fileobj.read().decode("utf-8")
     data = tomllib.loads(text)
     lines = text.splitlines()
-    for key in ("title", "summary"):
+    for key in ("title", "summary", "organisation"):
         value = data.get(key)
         if isinstance(value, str) and value:
             yield _line_of(lines, key, value), "gettext", value, [COMMENTS[key]]

@@ -219,7 +219,7 @@ class LetterEngine:
         after the list of signatures. Numbered as the letter's notes, so only cited sources."""
         plan = self.plan(campaign, recipient_id, locale)
         article = self.article_html(plan, None, signature_count=signature_count)
-        author = campaign.organisation
+        author = self.translations(plan.locale).gettext(campaign.organisation)
         start, stop = article.find(SOURCES_START), article.find(SOURCES_STOP)
         tag = re.match(r"\s*(<article\b[^>]*>)", article)
         if tag is None or not 0 <= start < stop:
@@ -242,7 +242,9 @@ class LetterEngine:
                           stylesheet_href: str | None = None) -> str:
         plan = self.plan(campaign, recipient_id, locale)
         article = self.article_html(plan, None, signature_count=signature_count)
-        return self.document_html(plan, [article], author=campaign.organisation,
+        return self.document_html(plan, [article],
+                                  author=self.translations(plan.locale).gettext(
+                                      campaign.organisation),
                                   stylesheet_href=stylesheet_href)
 
     # --- PDF ----------------------------------------------------------------------------------

@@ -163,9 +163,14 @@ def format_letter_date(date: dt.date, locale: Locale) -> str:
     return format_date(date, "long", locale=locale)
 
 
-def campaign_data(campaign: Campaign) -> dict[str, Any]:
-    return {"slug": campaign.slug, "title": campaign.title, "organisation": campaign.organisation,
-            "summary": campaign.summary}
+def campaign_data(campaign: Campaign, gettext: Gettext) -> dict[str, Any]:
+    """The campaign's own words in the letter's language (they are in the catalog)."""
+    def translated(text: str) -> str:
+        return gettext(text) if text else ""
+
+    return {"slug": campaign.slug, "title": translated(campaign.title),
+            "organisation": translated(campaign.organisation),
+            "summary": translated(campaign.summary)}
 
 
 def recipient_data(recipient: Recipient) -> dict[str, Any]:
@@ -200,16 +205,17 @@ def letter_context(*, campaign: Campaign, recipient: Recipient, signer: SignerDe
     locale = babel_locale(language)
     date = (signer.date if signer and signer.date else None) or today or dt.date.today()
     recipient = recipient.on(date)
+    organisation = gettext(campaign.organisation) if campaign.organisation else ""
     if signer is None:  # a cover letter, signed by the campaign's organisation
-        signer_values = {"name": campaign.organisation, "city": "", "postcode": "",
+        signer_values = {"name": organisation, "city": "", "postcode": "",
                          "country_code": "", "country": "", "message": []}
-        sender = [campaign.organisation]
+        sender = [organisation]
     else:
         signer_values = signer_data(signer, locale)
         sender = sender_lines(signer, locale)
     direction = "rtl" if locale.text_direction == "rtl" else "ltr"
     return {
-        "campaign": campaign_data(campaign),
+        "campaign": campaign_data(campaign, gettext),
         "recipient": recipient_data(recipient),
         "signer": signer_values,
         "cite": cite,

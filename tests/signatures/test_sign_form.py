@@ -207,3 +207,8 @@ def test_confirmation_subject_names_the_petition_in_signer_language(sig_client, 
     sig_client.post("/ko/c/stop-forced-repatriation/", data=form())
     subject = outbox.messages()[-1]["Subject"]
     assert "탈북" in subject and "Stop the forced" not in subject
+
+
+def test_confirmation_mail_is_signed_by_the_organisers_in_signer_language(sig_client, outbox):
+    sig_client.post("/ko/c/stop-forced-repatriation/", data=form())
+    assert "— 강제북송 중단 캠페인 주최 측 일동" in outbox.last_text()
