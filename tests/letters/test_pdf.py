@@ -192,3 +192,23 @@ def test_footnote_memory_is_used_by_a_batch(engine, demo, monkeypatch):
     monkeypatch.setattr(letters_pdf, "_FOOTNOTE_AREAS", {})
     engine.batch_pdf(demo, "emb-us", [SignerDetails("Ann", "GB")], locale="en")
     assert letters_pdf._FOOTNOTE_AREAS  # noqa: SLF001 - WeasyPrint still calls the hook
+
+
+def test_name_without_spaces_stays_on_the_page(engine, demo):
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    name = "Ximenaolivaresdelacruz" * 9  # 198 letters, no space
+    signer = SignerDetails(name, "GB", message=name)
+    html = engine.letter_html(demo, "emb-us", signer, locale="en")
+    document = engine.pdf_renderer().render(html)
+    widest = 0.0
+    for page in document.pages:
+        box = page._page_box
+        right = box.margin_width() - box.margin_right
+        stack = [box]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, TextBox):
+                widest = max(widest, current.position_x + current.width - right)
+            stack.extend(getattr(current, "children", ()))
+    assert widest <= 0.5
