@@ -20,6 +20,7 @@ COLUMNS = (
 REQUIRED_VALUES = ("id", "kind", "name", "country_code", "address_lines", "city", "country",
                    "language")
 RECIPIENT_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _VERIFIED = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False, "": False}
 
 
@@ -33,29 +34,34 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
         # Spreadsheets often save UTF-8 with a byte-order mark; utf-8-sig accepts both.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return {}, [Problem(path, None, f"not UTF-8 text (byte {exc.start}); save the sheet as "
-                                        "'CSV UTF-8'")]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+        line = raw[:exc.start].count(b"\n") + 1
+        return {}, [Problem(path, line, "not UTF-8 text; save the sheet as 'CSV UTF-8'")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+        # Each row is named by the line it starts on, as an editor shows the file: blank lines
+        # and cells quoted over several lines are counted.
+        rows = []
+        end = reader.line_num
+        for cells in reader:
+            rows.append((end + 1, cells))
+            end = reader.line_num
+    except csv.Error as exc:
+        return {}, [Problem(path, reader.line_num, f"invalid CSV: {exc}")]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         return {}, [Problem(path, 1, f"missing column(s): {', '.join(missing)}")]
 
     recipients: dict[str, Recipient] = {}
     problems: list[Problem] = []
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        return {}, [Problem(path, reader.line_num, f"invalid CSV: {exc}")]
-    # Rows are numbered as a spreadsheet shows them (header = row 1), even when a quoted cell
-    # spans several physical lines.
-    for line, row in enumerate(rows, start=2):
-        if None in row:
+    for line, cells in rows:
+        if len(cells) > len(header):
             problems.append(Problem(path, line, "more cells than columns in the header"))
             continue
-        values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        values = {k: (v or "").strip() for k, v in zip(header, cells, strict=False)}
+        values.update({k: "" for k in header[len(cells):]})
         if not any(values.values()):
-            continue  # blank spreadsheet rows
+            continue  # blank lines and blank spreadsheet rows
         row_problems = []
         for column in REQUIRED_VALUES:
             if not values.get(column):
@@ -87,6 +93,16 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
         address_lines = tuple(p.strip() for p in values["address_lines"].split("|") if p.strip())
         if values["address_lines"] and not address_lines:
             row_problems.append("'address_lines' is empty")
+        postal_code = values["postal_code"]
+        repeated = [a for a in address_lines if postal_code and re.search(
+            rf"(?<![0-9A-Za-z]){re.escape(postal_code)}(?![0-9A-Za-z])", a)]
+        if repeated:
+            # The postal line is written from postal_code and city, as the country writes it;
+            # the same code in address_lines would print the line twice.
+            row_problems.append(f"address_lines repeats the postal code ('{repeated[0]}'): give "
+                                "it only in postal_code and city")
+        if values["email"] and not EMAIL.match(values["email"]):
+            row_problems.append(f"email '{values['email']}' is not an email address")
         if row_problems:
             problems.extend(Problem(path, line, f"recipient '{rid or '?'}': {m}")
                             for m in row_problems)

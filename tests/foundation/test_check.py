@@ -146,3 +146,47 @@ def test_check_invalid_in_office_until_names_row(make_app, letters_dir):
 def test_check_rejects_invalid_check_date(make_app, letters_dir):
     result = _check(make_app, letters_dir, SLUG, "--date", "tomorrow")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def _edit_recipient(path, rid: str, old: str, new: str) -> int:
+    rows = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, row in enumerate(rows) if row.startswith(f"{rid},"))
+    rows[index] = rows[index].replace(old, new, 1)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return index + 1
+
+
+def test_check_postal_code_repeated_in_address_lines_names_row(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    line = _edit_recipient(path, "emb-de", "Märkisches Ufer 54", "Märkisches Ufer 54 | 10179 Berlin")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{path}:{line}: recipient 'emb-de': address_lines repeats the postal code " \
+        "('10179 Berlin')" in result.output
+
+
+def test_check_recipient_email_that_is_no_address_names_row(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    line = _edit_recipient(path, "emb-de", ",zh-Hans,,", ",zh-Hans,embassy at example,")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: recipient 'emb-de': email 'embassy at example'" in result.output
+
+
+def test_check_recipient_row_after_blank_lines_names_its_own_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    rows[2:2] = ["", ""]
+    index = next(i for i, row in enumerate(rows) if row.startswith("emb-jp,"))
+    rows[index] = rows[index].replace(",JP,", ",XX,", 1)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{index + 1}: recipient 'emb-jp': country_code 'XX'" in result.output
+
+
+def test_check_recipients_not_in_utf8_names_the_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    data = path.read_bytes().replace("Märkisches".encode(), "Märkisches".encode("latin-1"))
+    path.write_bytes(data)
+    line = data[:data.index(b"M\xe4rkisches")].count(b"\n") + 1
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: not UTF-8 text" in result.output
