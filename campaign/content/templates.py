@@ -7,6 +7,7 @@ Python internals, and signer text is always escaped.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, nodes
@@ -30,7 +31,22 @@ def make_sandbox(campaign_dir: Path) -> SandboxedEnvironment:
     # extracted ones however a template wraps its sentences.
     env.policies["ext.i18n.trimmed"] = True
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # WeasyPrint ignores dir="auto": templates write dir="{{ text|text_dir }}" instead.
+    env.filters["text_dir"] = text_direction
     return env
+
+
+def text_direction(text: str) -> str:
+    """The direction of a text from its first strong character (what ``dir="auto"`` does), so
+    that a Latin line keeps its punctuation in place inside an Arabic letter and the other way
+    round."""
+    for ch in str(text):
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "auto"
 
 
 def cite_calls(env: SandboxedEnvironment, source: str) -> list[tuple[str | None, int]]:

@@ -19,6 +19,7 @@ from babel.lists import format_list
 from markupsafe import Markup, escape
 
 from campaign.content.model import Name, Source, SourceDate
+from campaign.content.templates import text_direction
 from campaign.letters import terms
 from campaign.letters.errors import LetterError
 
@@ -77,6 +78,34 @@ def _safe_url(url: str) -> str | None:
     return url if re.match(r"^https?://", url, re.IGNORECASE) else None
 
 
+# A reference mixes fields in several scripts (an English title in an Arabic letter, an Arabic
+# date after it). Each field gets the direction of its own first strong character, so that the
+# bidi algorithm cannot carry a URL's slashes or a title's comma to the wrong end; WeasyPrint
+# does not support dir="auto", so the direction is written out.
+
+def _field(text: str, element: str = "span", css_class: str = "") -> Markup:
+    direction = text_direction(text)
+    attributes = Markup("")
+    if css_class:
+        attributes += Markup(' class="{}"').format(css_class)
+    if direction != "auto":
+        attributes += Markup(' dir="{}"').format(direction)
+    if not attributes and element == "span":
+        return escape(text)
+    # element is "span" or "cite", from this module; text is escaped by format().
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(element), attributes, text)  # noqa: S704
+
+
+def _title(source: Source, title: str) -> Markup:
+    if source.type in _ITALIC_TYPES:
+        return _field(title, "cite", "source-title")
+    return _field(f"“{title}”", "span", "source-title")
+
+
+def _separator(locale: Locale) -> Markup:
+    return Markup("، ") if locale.language in ("ar", "fa", "ur") else Markup(", ")
+
+
 def format_source(source: Source, language: str, locale: Locale, gettext: Gettext,
                   locator: str = "") -> Markup:
     """One citation as HTML: authors, title in the letter's language, container, publisher,
@@ -84,40 +113,34 @@ def format_source(source: Source, language: str, locale: Locale, gettext: Gettex
     parts: list[Markup] = []
     if source.authors:
         names = [format_name(n) for n in source.authors]
-        parts.append(escape(format_list(names, locale=locale)))
+        parts.append(_field(format_list(names, locale=locale)))
     title = source.title_in(language)
     if title:
-        if source.type in _ITALIC_TYPES:
-            parts.append(Markup('<cite class="source-title">{}</cite>').format(title))
-        else:
-            parts.append(Markup('<span class="source-title">“{}”</span>').format(title))
+        parts.append(_title(source, title))
     for value in (source.container_title, source.publisher, source.number):
         if value:
-            parts.append(escape(value))
+            parts.append(_field(value))
     if source.issued:
         date = format_source_date(source.issued, locale, gettext)
         if date:
-            parts.append(escape(date))
+            parts.append(_field(date))
     if locator:
-        parts.append(escape(locator))
+        parts.append(_field(locator))
     if source.url:
         href = _safe_url(source.url)
-        link = (Markup('<a class="source-url" href="{}">{}</a>').format(href, source.url)
-                if href else escape(source.url))
+        link = (Markup('<a class="source-url" dir="ltr" href="{}">{}</a>').format(href, source.url)
+                if href else _field(source.url))
         parts.append(link)
-    return Markup(", ").join(parts) + Markup(".")
+    return _separator(locale).join(parts) + Markup(".")
 
 
 def format_note(source: Source, language: str, locator: str = "") -> Markup:
     """The short form printed at the foot of the page: title and locator. The full reference is
     in the Sources list under the same number; long notes would crowd the page."""
     title = source.title_in(language) or source.container_title or source.id
-    if source.type in _ITALIC_TYPES:
-        text = Markup('<cite class="source-title">{}</cite>').format(title)
-    else:
-        text = Markup('<span class="source-title">“{}”</span>').format(title)
+    text = _title(source, title)
     if locator:
-        text += Markup(", ") + escape(locator)
+        text += _separator(Locale.parse(language.replace("-", "_"))) + _field(locator)
     return text + Markup(".")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from campaign.content.model import Campaign, Recipient
+from campaign.content.templates import text_direction
 from campaign.letters import terms
 from campaign.letters.errors import InvalidSigner
 
@@ -141,18 +141,6 @@ def salutation(recipient: Recipient, gettext: Gettext, pgettext: Pgettext) -> st
         return pgettext(*terms.AMBASSADOR_SALUTATION)
     message = terms.SALUTATIONS.get(recipient.salutation_en, recipient.salutation_en)
     return gettext(message or terms.SALUTATIONS["Dear Sir or Madam,"])
-
-
-def text_direction(text: str) -> str:
-    """The direction of a line from its first strong character (what ``dir="auto"`` does), so
-    that a Latin address line keeps its punctuation in place inside an Arabic letter."""
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return "auto"
 
 
 def directed(lines: list[str]) -> list[dict[str, str]]:

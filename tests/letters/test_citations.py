@@ -62,3 +62,19 @@ def test_year_month_date_in_locale():
 
 def test_circa_year_is_marked(engine, demo, signer):
     assert "c. 2014" in _html(engine, demo, signer)
+
+
+def _sources_section(html: str) -> str:
+    return html[html.index('<section class="sources">'):html.index("<!--/sources-->")]
+
+
+def test_web_address_in_arabic_sources_runs_left_to_right(engine, demo, signer):
+    sources = _sources_section(_html(engine, demo, signer, "ar"))
+    assert re.search(r'<a class="source-url" dir="ltr" href="https://', sources)
+
+
+def test_latin_title_in_arabic_sources_keeps_its_own_direction(engine, demo, signer):
+    sources = _sources_section(_html(engine, demo, signer, "ar"))
+    assert re.search(r'<cite class="source-title" dir="ltr">[A-Z]', sources)
+    assert "، " in sources  # fields are set apart with the Arabic comma
+

@@ -141,3 +141,10 @@ def test_letter_language_with_broken_catalog_names_file_and_line(engine, demo, s
     po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y\n', encoding="utf-8")
     with pytest.raises(LetterError, match=r"messages\.po:\d+:"):
         engine.letter_html(demo, "emb-us", signer, locale="ko")
+
+
+def test_latin_message_paragraph_in_arabic_letter_runs_left_to_right(engine, demo):
+    signer = SignerDetails("ليلى حسن", "EG", message="I stand with the refugees.\n\nشكرا.")
+    html = engine.letter_html(demo, "emb-us", signer, locale="ar")
+    assert '<p dir="ltr">I stand with the refugees.</p>' in html
+    assert '<p dir="rtl">شكرا.</p>' in html
