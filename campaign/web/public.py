@@ -135,7 +135,8 @@ def campaigns(locale: str):
                            languages=_languages(None))
 
 
-def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int = 200):
+def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int = 200,
+                   notice: str = ""):
     petition = render_petition(campaign, locale, current_app.config["LOCALES_DIR"])
     count = service.count(campaign.slug)
     url = url_for("public.petition", locale=locale, slug=campaign.slug, _external=True)
@@ -152,6 +153,7 @@ def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int 
         delivery_summary=_delivery_summary(campaign.slug),
         is_open=campaign.is_open(utcnow().date()),
         retention_days=campaign.retention_days,
+        notice=notice,
     ), status
 
 
@@ -214,9 +216,10 @@ def form_again(endpoint: str | None, args: dict):
         campaign = _campaign(args["slug"])
         form = SignForm()
         form.set_countries(locale)
-        flash(_("Nothing was sent yet: the page had been open a long time. Please check your "
-                "details and press Sign again."), "info")
-        return _petition_page(campaign, locale, form, status=400)
+        # Shown beside the form (which the page's script scrolls to), not at the top.
+        return _petition_page(campaign, locale, form, status=400, notice=_(
+            "Nothing was sent yet: the page had been open a long time. Please check your "
+            "details and press Sign again."))
     if endpoint in ("public.confirm", "public.erase") and locale in \
             current_app.config["LANGUAGES"]:
         flash(_("Nothing was sent yet: the page had been open a long time. Please press the "
