@@ -18,6 +18,7 @@ from babel.dates import format_date
 
 from campaign.content.model import Campaign, Recipient
 from campaign.content.templates import text_direction
+from campaign.content.territories import is_country_code
 from campaign.letters import terms
 from campaign.letters.errors import InvalidSigner
 
@@ -47,6 +48,10 @@ def validate_signer(signer: SignerDetails) -> SignerDetails:
     country = signer.country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidSigner(f"the country '{signer.country}' is not a two-letter ISO code")
+    if not is_country_code(country):
+        # "UK" or "XX" would be printed as they are, or as "Unknown Region".
+        raise InvalidSigner(f"the country '{signer.country}' is not an ISO 3166-1 country code "
+                            "(the United Kingdom is GB)")
     for label, value, limit in (("name", name, MAX_NAME), ("city", signer.city, MAX_FIELD),
                                 ("postcode", signer.postcode, MAX_FIELD),
                                 ("message", signer.message, MAX_MESSAGE)):

@@ -84,6 +84,12 @@ def test_signer_without_name_is_invalid():
         validate_signer(SignerDetails("  ", "KR"))
 
 
+@pytest.mark.parametrize("code", ["UK", "XX", "ZZ"])
+def test_signer_country_outside_iso_list_is_invalid(code):
+    with pytest.raises(InvalidSigner, match=f"'{code}' is not an ISO 3166-1 country code"):
+        validate_signer(SignerDetails("Ann", code))
+
+
 def test_bilingual_appends_labelled_courtesy_translation(engine, demo, signer):
     html = engine.letter_html(demo, "emb-us", signer, locale="zh_Hans", bilingual="en")
     courtesy = html.split('class="letter courtesy"')[1]
