@@ -70,7 +70,13 @@ def format_locator(locator: str | None, label: str, gettext: Gettext) -> str:
     pattern = terms.LOCATOR_LABELS.get(label)
     if pattern is None:
         return f"{label} {locator}"
-    return gettext(pattern) % {"locator": locator}
+    translated = gettext(pattern)
+    try:
+        return translated % {"locator": locator}
+    except (KeyError, ValueError, TypeError) as exc:
+        # A translation that lost or renamed its placeholder ('campaign i18n check' names it).
+        raise LetterError(f"the translation {translated!r} of {pattern!r} is broken: it must "
+                          f"keep the placeholder %(locator)s") from exc
 
 
 def _safe_url(url: str) -> str | None:

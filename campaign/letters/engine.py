@@ -193,7 +193,11 @@ class LetterEngine:
         except LetterError:
             raise
         except TemplateError as exc:
-            raise LetterError(f"{plan.letter.template}: {exc}") from exc
+            raise LetterError(f"{_template_place(exc, plan.letter.template)}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - any mistake in a template is the template's
+            # A template is content: an expression such as {{ 1 // 0 }} fails at render time.
+            raise LetterError(f"{_template_place(exc, plan.letter.template)}: "
+                              f"{type(exc).__name__}: {exc}") from exc
         html = group_citations(html)
         if (language or "").split("_")[0] in ("zh", "ja"):
             html = _CJK_LINE_BREAK.sub("", html)
@@ -548,6 +552,23 @@ class LetterEngine:
                 if value:
                     done.add(key[0] if isinstance(key, tuple) else key)
         return done
+
+
+def _template_place(exc: BaseException, template: str) -> str:
+    """``file:line`` of the template line that failed, from the traceback (Jinja maps its frames
+    to template lines), or the letter's template when no template frame is found."""
+    place = None
+    lineno = getattr(exc, "lineno", None)
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    if lineno and name:
+        place = f"{name}:{lineno}"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") or filename.endswith(".txt"):
+            place = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return place or template
 
 
 def _template_cite(citations: Citations) -> Callable[..., Markup]:

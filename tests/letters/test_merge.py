@@ -154,3 +154,24 @@ def test_latin_message_paragraph_in_arabic_letter_runs_left_to_right(engine, dem
     html = engine.letter_html(demo, "emb-us", signer, locale="ar")
     assert '<p dir="ltr">I stand with the refugees.</p>' in html
     assert '<p dir="rtl">شكرا.</p>' in html
+
+
+def test_template_that_fails_while_rendering_names_its_line(engine, demo, signer, demo_letters):
+    template = demo_letters / "demo" / "letters" / "embassy.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if "{% block body %}" in line)
+    lines.insert(index + 1, "<p>{{ 1 // 0 }}</p>")
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LetterError, match=rf"embassy\.html:{index + 2}: ZeroDivisionError"):
+        engine.letter_html(demo, "emb-us", signer, locale="en")
+
+
+def test_translation_without_its_locator_placeholder_is_named(engine, demo, signer,
+                                                              demo_locales):
+    folder = demo_locales / "zh_Hans" / "LC_MESSAGES"
+    po = folder / "messages.po"
+    po.write_text(po.read_text(encoding="utf-8").replace("%(locator)s条", "%(loc)s条"),
+                  encoding="utf-8")
+    (folder / "messages.mo").unlink()
+    with pytest.raises(LetterError, match=r"placeholder %\(locator\)s"):
+        engine.letter_html(demo, "emb-us", signer, locale="zh_Hans")
