@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from campaign.content.errors import ContentError, Problem
 from campaign.content.model import DefaultRecipientRule, LetterSpec
 
@@ -127,6 +129,12 @@ def parse_campaign_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     if not languages or not all(isinstance(x, str) and x for x in languages):
         problem(lines.of_key("languages"), "'languages' must be a non-empty list of locale names")
         languages = []
+    for language in languages:
+        try:
+            Locale.parse(language.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            problem(lines.of_key("languages"), f"language '{language}' is not a locale Babel "
+                                               "knows (e.g. en, ko, zh_Hans)")
     source_language = data.get("source_language", "en")
     if languages and source_language not in languages:
         problem(lines.of_key("source_language") or lines.of_key("languages"),

@@ -10,7 +10,39 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from campaign.content.check import check_campaign
+from campaign.content.errors import Problem
 from campaign.content.library import list_campaign_slugs
+
+
+def trial_renders(letters_dir: Path, slug: str) -> list[Problem]:
+    """Renders every letter (to a signer, and as a packet's cover letter) in every language of
+    the campaign, as HTML: a template that compiles can still fail with the data it gets (an
+    undefined name, a sandbox refusal, a broken translation)."""
+    from campaign.content.library import load_campaign
+    from campaign.letters.errors import LetterError
+    from campaign.letters.merge import SignerDetails
+    from campaign.letters.service import engine
+
+    campaign = load_campaign(letters_dir, slug)
+    letters = engine()
+    signer = SignerDetails("A. Signer", "GB", "London", "N1 9GU", "A paragraph.\n\nAnother.")
+    problems: list[Problem] = []
+    for letter in campaign.letters:
+        recipient = next((r for r in campaign.recipients.values()
+                          if campaign.letter_for(r.id) == letter), None)
+        if recipient is None:
+            continue
+        for language in campaign.languages:
+            try:
+                letters.letter_html(campaign, recipient.id, signer, locale=language)
+                letters.cover_letter_html(campaign, recipient.id, locale=language,
+                                          signature_count=2)
+            except LetterError as exc:
+                problems.append(Problem(campaign.directory / letter.template, None,
+                                        f"fails to render in {language} (to '{recipient.id}'): "
+                                        f"{exc}"))
+                break  # the same mistake in every language
+    return problems
 
 
 @click.command("check")
@@ -34,6 +66,8 @@ def check_command(slugs: tuple[str, ...], strict: bool, on) -> None:
     failed = False
     for slug in slugs:
         problems = check_campaign(letters_dir, slug, on.date() if on else None)
+        if not any(p.severity == "error" for p in problems):
+            problems += trial_renders(letters_dir, slug)
         errors = [p for p in problems if p.severity == "error" or strict]
         for problem in problems:
             click.echo(str(problem), err=problem in errors)

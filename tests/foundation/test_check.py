@@ -190,3 +190,24 @@ def test_check_recipients_not_in_utf8_names_the_line(make_app, letters_dir):
     line = data[:data.index(b"M\xe4rkisches")].count(b"\n") + 1
     result = _check(make_app, letters_dir, SLUG)
     assert f"{path}:{line}: not UTF-8 text" in result.output
+
+
+def test_check_template_that_fails_when_rendered_is_an_error(make_app, letters_dir):
+    template = letters_dir / SLUG / "letters" / "un.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block body %}", "{% block body %}{{ nosuchname }}", 1),
+                        encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{template}: fails to render in en" in result.output
+    assert "'nosuchname' is undefined" in result.output
+
+
+def test_check_language_babel_does_not_know_names_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "campaign.toml"
+    text = path.read_text(encoding="utf-8").replace('"ar"]', '"ar", "xx"]')
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("languages"))
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{path}:{line}: language 'xx' is not a locale Babel knows" in result.output
