@@ -122,6 +122,13 @@ def packet_command(slug: str, recipient: str | None, all_recipients: bool,
     if bool(recipient) == all_recipients:
         raise click.UsageError("give either --recipient ID or --all")
     targets = list(campaign.recipients) if all_recipients else [recipient]
+    if all_recipients:
+        from campaign.organizer.jobkinds import recipients_with_signatures
+
+        targets = recipients_with_signatures(campaign)
+        skipped = len(campaign.recipients) - len(targets)
+        if skipped:
+            click.echo(f"{skipped} recipient(s) without confirmed signatures: no packet")
     for recipient_id in targets:
         if recipient_id not in campaign.recipients:
             raise click.BadParameter(

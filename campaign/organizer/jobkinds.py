@@ -14,7 +14,7 @@ from campaign.app_context import database, library
 from campaign.content.model import Campaign
 from campaign.jobs import JobContext, JobFailed, JobOutput
 from campaign.organizer.exports import export_signatures
-from campaign.organizer.packets import PacketError, build_packet
+from campaign.organizer.packets import PacketError, build_packet, confirmed_count
 from campaign.signatures.models import CONFIRMED, Signature
 from campaign.storage.files import write_atomically
 
@@ -49,7 +49,7 @@ def all_packets_job(context: JobContext) -> JobOutput:
     """Every recipient's packet, one after the other; progress counts recipients."""
     campaign = _campaign(context)
     out_dir = _out_dir(context)
-    recipients = list(campaign.recipients)
+    recipients = recipients_with_signatures(campaign)
     files: list[Path] = []
     signatures = 0
     for index, recipient_id in enumerate(recipients):
@@ -59,7 +59,16 @@ def all_packets_job(context: JobContext) -> JobOutput:
         signatures += packet.signatures
     context.progress(len(recipients), len(recipients), force=True)
     return JobOutput(path=out_dir, files=files,
-                     summary={"recipients": len(recipients), "signatures": signatures})
+                     summary={"recipients": len(recipients), "signatures": signatures,
+                              "without_signatures": len(campaign.recipients) - len(recipients)})
+
+
+def recipients_with_signatures(campaign: Campaign) -> list[str]:
+    """The recipients a packet can be made for: those with confirmed signatures, in the
+    directory's order."""
+    with database().session() as session:
+        return [rid for rid in campaign.recipients
+                if confirmed_count(session, campaign.slug, rid) > 0]
 
 
 def _signers(slug: str, recipient_id: str) -> Iterator:

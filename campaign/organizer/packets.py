@@ -145,6 +145,10 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
         withheld = _("name withheld")
         with database().session() as session:
             count = confirmed_count(session, campaign.slug, recipient_id)
+        if count == 0:
+            # The cover letter would speak "on behalf of 0 signatories".
+            raise PacketError(f"no confirmed signatures for '{recipient_id}' yet: nothing to "
+                              "deliver")
         layout = AnnexLayout(
             lang=lang, direction=direction,
             # Translators: heading of the list of signatures in a delivery packet.

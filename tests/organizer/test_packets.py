@@ -105,3 +105,23 @@ def test_packet_command_unknown_recipient_names_option(runner, tmp_path):
                                  "--recipient", "emb-xx", "-o", str(tmp_path)])
     assert result.exit_code != 0
     assert "--recipient" in result.output and "emb-xx" in result.output
+
+
+def test_packet_without_confirmed_signatures_is_refused(app, tmp_path):
+    from campaign.organizer.packets import PacketError
+
+    with app.app_context():
+        campaign = app.extensions["campaign.library"].get("stop-forced-repatriation")
+        with pytest.raises(PacketError, match="no confirmed signatures for 'emb-kr'"):
+            build_packet(campaign, "emb-kr", tmp_path / "out")
+    assert not (tmp_path / "out" / "emb-kr.pdf").exists()
+
+
+def test_packets_for_all_skip_recipients_without_signatures(app, runner, add_signatures,
+                                                           tmp_path):
+    add_signatures([("Kim", True)])
+    result = runner.invoke(args=["packet", "--campaign", "stop-forced-repatriation", "--all",
+                                 "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["emb-kr.pdf"]
+    assert "without confirmed signatures: no packet" in result.output
