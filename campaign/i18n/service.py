@@ -49,6 +49,15 @@ def _read(path: Path, layout: Layout, locale: str | None = None) -> Catalog:
             from error
 
 
+def _read_template(layout: Layout) -> Catalog:
+    # Without this, a deleted messages.pot surfaces as a FileNotFoundError traceback; the fix is
+    # always the same command.
+    if not layout.template.is_file():
+        shown = checks._display(layout.template, layout.root)
+        raise CatalogError(CatalogProblem(shown, None, "missing: run 'campaign i18n extract'"))
+    return _read(layout.template, layout)
+
+
 def extract(layout: Layout, update: bool = True) -> ExtractResult:
     """Re-extracts ``messages.pot`` from the sources and (by default) merges it into every
     catalog: one step, so a new interface string reaches every translator at once."""
@@ -60,7 +69,7 @@ def extract(layout: Layout, update: bool = True) -> ExtractResult:
 
 def update(layout: Layout, locales: Iterable[str] | None = None) -> list[str]:
     """Merges the current ``messages.pot`` into the catalogs; returns those that changed."""
-    template = _read(layout.template, layout)
+    template = _read_template(layout)
     wanted = list(locales or layout.locales())
     for locale in wanted:
         _read(layout.catalog(locale), layout, locale)  # a syntax error names its file:line
@@ -68,7 +77,7 @@ def update(layout: Layout, locales: Iterable[str] | None = None) -> list[str]:
 
 
 def init_locale(layout: Layout, locale: str) -> Path:
-    return catalogs.init(layout, locale, _read(layout.template, layout))
+    return catalogs.init(layout, locale, _read_template(layout))
 
 
 def compile_all(layout: Layout) -> list[Path]:
@@ -81,7 +90,7 @@ def compile_all(layout: Layout) -> list[Path]:
 
 
 def stats(layout: Layout) -> list[Coverage]:
-    template = _read(layout.template, layout)
+    template = _read_template(layout)
     return [
         catalogs.coverage(locale, _read(layout.catalog(locale), layout, locale), template)
         for locale in layout.locales()
@@ -105,7 +114,7 @@ def check(
 def check_locales(layout: Layout, locales: Iterable[str] | None = None) -> dict[str, CatalogReport]:
     """Checks catalogs against the current ``messages.pot`` without re-extracting (for the
     translator pages; ``check`` also compares the template with the sources)."""
-    template = _read(layout.template, layout)
+    template = _read_template(layout)
     return {
         locale: checks.check_catalog(layout.catalog(locale), template, layout.root)
         for locale in (locales or layout.locales())

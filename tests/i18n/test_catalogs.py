@@ -164,3 +164,13 @@ def test_compile_command_reports_invalid_catalog_with_line(make_app, tmp_path):
 
     assert result.exit_code == 1
     assert f"locales/fr/LC_MESSAGES/messages.po:{line}: invalid syntax" in result.output
+
+
+def test_update_command_without_template_fails_naming_extract(make_app, copy_layout):
+    copy_layout.template.unlink()
+
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "update"])
+
+    assert result.exit_code == 1
+    assert "locales/messages.pot: missing: run 'campaign i18n extract'" in result.output
