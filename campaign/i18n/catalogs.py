@@ -153,11 +153,28 @@ def syntax_error(text: str) -> tuple[int, str, str] | None:
     return None
 
 
+class EncodingError(PoFileError):
+    """A catalog that is not UTF-8 (``lineno`` is 0-based, as for ``PoFileError``)."""
+
+
+def utf8_text(data: bytes) -> str:
+    """The text of a catalog, or ``EncodingError`` at the line of the first byte that is not
+    UTF-8: Babel would fail there with a bare ``UnicodeDecodeError`` that names no line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        index = data.count(b"\n", 0, error.start)
+        line = data.splitlines()[index].decode("utf-8", errors="replace")
+        byte = data[error.start]
+        raise EncodingError(f"byte 0x{byte:02x} is not UTF-8: save the file as UTF-8",
+                            Catalog(), line, index) from error
+
+
 def read(path: Path, locale: str | None = None) -> Catalog:
     """Reads a catalog, failing on invalid syntax (``babel.messages.pofile.PoFileError``, whose
-    ``lineno`` is 0-based)."""
+    ``lineno`` is 0-based) or on bytes that are not UTF-8 (``EncodingError``)."""
     data = path.read_bytes()
-    found = syntax_error(data.decode("utf-8", errors="replace"))
+    found = syntax_error(utf8_text(data))
     if found is not None:
         index, message, line = found
         raise PoFileError(message, Catalog(), line, index)

@@ -125,6 +125,15 @@ def _line_of(data: bytes, prefix: bytes) -> int | None:
     return None
 
 
+def unreadable(shown: str, error: PoFileError) -> CatalogProblem:
+    """The problem of a catalog that cannot be read, at its line (PoFileError carries the
+    0-based index of the offending line, and Babel appends " on <index>" to the message)."""
+    message = str(error).rsplit(" on ", 1)[0]
+    if isinstance(error, catalogs.EncodingError):
+        return CatalogProblem(shown, error.lineno + 1, message)
+    return CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}: {error.line!r}")
+
+
 def _locale_of(path: Path, catalog: Catalog | None) -> str:
     if catalog is not None and catalog.locale_identifier:
         return str(catalog.locale_identifier)
@@ -143,11 +152,7 @@ def check_catalog(
         catalog = catalogs.read(path)
     except PoFileError as error:
         report = CatalogReport(shown, _locale_of(path, None))
-        # PoFileError carries the 0-based index of the offending line.
-        message = str(error).rsplit(" on ", 1)[0]
-        report.problems.append(
-            CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}: {error.line!r}")
-        )
+        report.problems.append(unreadable(shown, error))
         return report
     except (UnknownLocaleError, ValueError) as error:
         report = CatalogReport(shown, _locale_of(path, None))
@@ -238,7 +243,7 @@ def stale_template(layout: Layout, fresh: Catalog | None = None) -> list[Catalog
     try:
         current = catalogs.read(layout.template)
     except PoFileError as error:
-        return [CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {error}")]
+        return [unreadable(shown, error)]
     fresh = fresh if fresh is not None else catalogs.extract(layout)
     found: list[CatalogProblem] = []
     for message in fresh:

@@ -44,9 +44,7 @@ def _read(path: Path, layout: Layout, locale: str | None = None) -> Catalog:
     try:
         return catalogs.read(path, locale)
     except PoFileError as error:
-        shown = checks._display(path, layout.root)
-        raise CatalogError(CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {error}"))\
-            from error
+        raise CatalogError(checks.unreadable(checks._display(path, layout.root), error)) from error
 
 
 def _read_template(layout: Layout) -> Catalog:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -174,3 +175,32 @@ def test_update_command_without_template_fails_naming_extract(make_app, copy_lay
 
     assert result.exit_code == 1
     assert "locales/messages.pot: missing: run 'campaign i18n extract'" in result.output
+
+
+def _latin1_byte_near_the_end(path: Path) -> int:
+    """Puts a Latin-1 "é" into the last translation of ``path``; returns its line."""
+    lines = path.read_bytes().split(b"\n")
+    index = max(i for i, line in enumerate(lines) if line.startswith(b'msgstr "') and len(line) > 9)
+    lines[index] = lines[index].replace(b'msgstr "', b'msgstr "\xe9', 1)
+    path.write_bytes(b"\n".join(lines))
+    return index + 1
+
+
+def test_compile_command_byte_not_utf8_fails_with_its_line(make_app, copy_layout):
+    line = _latin1_byte_near_the_end(copy_layout.catalog("ko"))
+
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "compile", "--quiet"])
+
+    assert result.exit_code == 1
+    assert f"ko/LC_MESSAGES/messages.po:{line}: byte 0xe9 is not UTF-8" in result.output
+
+
+def test_stats_command_byte_not_utf8_fails_with_its_line(make_app, copy_layout):
+    line = _latin1_byte_near_the_end(copy_layout.catalog("ko"))
+
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "stats"])
+
+    assert result.exit_code == 1
+    assert f"ko/LC_MESSAGES/messages.po:{line}: byte 0xe9 is not UTF-8" in result.output

@@ -235,3 +235,19 @@ def test_check_plural_form_without_plural_source_fails_with_line(runner, write_p
     result = run_check(runner, str(path))
     assert result.exit_code == 1
     assert f"{path}:{line_of(path, 'msgstr[0]')}: invalid syntax" in result.output
+
+
+def test_check_byte_not_utf8_fails_with_its_line(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+
+        msgid "Respectfully yours,"
+        msgstr "Veuillez agreer"
+        ''')
+    line = line_of(path, "Veuillez")
+    # "agréer" saved as Latin-1 by an editor: one byte that is not UTF-8.
+    path.write_bytes(path.read_bytes().replace(b"agreer", "agréer".encode("latin-1")))
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{line}: byte 0xe9 is not UTF-8" in result.output
