@@ -13,6 +13,7 @@ when its messages change, so ``POT-Creation-Date`` moves only with the content a
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import os
@@ -170,11 +171,42 @@ def utf8_text(data: bytes) -> str:
                             Catalog(), line, index) from error
 
 
+_CHARSET = re.compile(r'"Content-Type:[^"]*charset=([^\\"\s;]+)', re.IGNORECASE)
+
+
+def charset_error(text: str) -> tuple[int, str, str] | None:
+    """A header charset other than UTF-8, as (0-based line, message, line text). Babel decodes
+    the file with the header's charset, so UTF-8 text under ``charset=latin-1`` would be read
+    without an error and reach the letters as mojibake (and an unknown name such as ``CHARSET``
+    raises a bare LookupError)."""
+    for index, line in enumerate(text.split("\n")):
+        if line.startswith("msgid ") and line.strip() != 'msgid ""':
+            break  # past the header entry
+        match = _CHARSET.match(line.strip())
+        if match is None:
+            continue
+        charset = match.group(1)
+        try:
+            utf8 = codecs.lookup(charset).name == "utf-8"
+        except LookupError:
+            utf8 = False
+        if not utf8:
+            return (index, f"the header says charset={charset}, but catalogs must be UTF-8: "
+                           "save the file as UTF-8 with charset=UTF-8", line)
+        break
+    return None
+
+
 def read(path: Path, locale: str | None = None) -> Catalog:
     """Reads a catalog, failing on invalid syntax (``babel.messages.pofile.PoFileError``, whose
-    ``lineno`` is 0-based) or on bytes that are not UTF-8 (``EncodingError``)."""
+    ``lineno`` is 0-based) or on a catalog that is not UTF-8 (``EncodingError``)."""
     data = path.read_bytes()
-    found = syntax_error(utf8_text(data))
+    text = utf8_text(data)
+    found = charset_error(text)
+    if found is not None:
+        index, message, line = found
+        raise EncodingError(message, Catalog(), line, index)
+    found = syntax_error(text)
     if found is not None:
         index, message, line = found
         raise PoFileError(message, Catalog(), line, index)

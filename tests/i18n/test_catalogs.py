@@ -204,3 +204,17 @@ def test_stats_command_byte_not_utf8_fails_with_its_line(make_app, copy_layout):
 
     assert result.exit_code == 1
     assert f"ko/LC_MESSAGES/messages.po:{line}: byte 0xe9 is not UTF-8" in result.output
+
+
+def test_compile_command_latin1_charset_header_fails_with_its_line(make_app, copy_layout):
+    path = copy_layout.catalog("fr")
+    path.write_text(path.read_text(encoding="utf-8").replace("charset=utf-8", "charset=latin-1"),
+                    encoding="utf-8")
+    line = next(number for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith('"Content-Type'))
+
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "compile", "--quiet"])
+
+    assert result.exit_code == 1
+    assert f"fr/LC_MESSAGES/messages.po:{line}: the header says charset=latin-1" in result.output

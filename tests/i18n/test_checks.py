@@ -251,3 +251,16 @@ def test_check_byte_not_utf8_fails_with_its_line(runner, write_po):
     result = run_check(runner, str(path))
     assert result.exit_code == 1
     assert f"{path}:{line}: byte 0xe9 is not UTF-8" in result.output
+
+
+def test_check_latin1_charset_header_fails_with_its_line(runner, write_po):
+    path = write_po('''\
+        msgid "Respectfully yours,"
+        msgstr "Veuillez agréer"
+        ''')
+    path.write_text(path.read_text(encoding="utf-8").replace("charset=utf-8", "charset=latin-1"),
+                    encoding="utf-8")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{line_of(path, 'Content-Type')}: the header says charset=latin-1, but " \
+        "catalogs must be UTF-8" in result.output
