@@ -27,7 +27,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, PoFileParser, read_po, write_po
 from babel.support import Translations
 
 from campaign.storage.files import write_atomically
@@ -211,6 +211,39 @@ def read(path: Path, locale: str | None = None) -> Catalog:
         index, message, line = found
         raise PoFileError(message, Catalog(), line, index)
     return read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
+
+
+class _LineRecordingParser(PoFileParser):
+    """Babel's parser, noting where each entry's msgid is: a catalog keeps one message per
+    msgctxt and msgid, so a second definition silently replaces the first."""
+
+    def __init__(self, catalog: Catalog):
+        super().__init__(catalog, ignore_obsolete=True, abort_invalid=True)
+        self.entries: list[tuple[str, str | None, int]] = []
+
+    def _add_message(self) -> None:
+        if not self.obsolete:
+            msgid = self.messages[0].denormalize()
+            context = self.context.denormalize() if self.context else None
+            self.entries.append((msgid, context, self.offset + 1))
+        super()._add_message()
+
+
+def duplicates(text: str) -> list[tuple[str, str | None, int, int]]:
+    """Entries defined twice (same msgctxt and msgid, as GNU msgfmt compares them), as (msgid,
+    msgctxt, line of the first definition, line of the repeat); lines are 1-based. ``text`` must
+    be a catalog ``read`` accepts."""
+    parser = _LineRecordingParser(Catalog())
+    parser.parse(text.split("\n"))
+    first: dict[tuple[str, str | None], int] = {}
+    found = []
+    for msgid, context, line in parser.entries:
+        key = (msgid, context)
+        if key in first:
+            found.append((msgid, context, first[key], line))
+        else:
+            first[key] = line
+    return found
 
 
 def serialize(catalog: Catalog) -> bytes:

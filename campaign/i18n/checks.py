@@ -180,6 +180,13 @@ def check_catalog(
     if catalog.fuzzy:
         problems.append(CatalogProblem(shown, 1, "the header is marked fuzzy: remove the flag"))
 
+    for msgid, context, first, line in catalogs.duplicates(data.decode("utf-8")):
+        where = f" (msgctxt {context!r})" if context is not None else ""
+        problems.append(CatalogProblem(
+            shown, line,
+            f"duplicate message definition: {_short(msgid)!r}{where} is defined on line {first} "
+            "already; keep one of the two", msgid=msgid))
+
     checker = tt_checks.StandardChecker()
     raw_plurals = _raw_plural_counts(data)
     for message in catalog:

@@ -264,3 +264,24 @@ def test_check_latin1_charset_header_fails_with_its_line(runner, write_po):
     assert result.exit_code == 1
     assert f"{path}:{line_of(path, 'Content-Type')}: the header says charset=latin-1, but " \
         "catalogs must be UTF-8" in result.output
+
+
+def test_check_duplicate_message_fails_with_both_lines(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+
+        msgid "Respectfully yours,"
+        msgstr "Veuillez agréer"
+
+        msgid "Dear Minister,"
+        msgstr "Madame la Ministre,"
+        ''')
+    first, repeat = (number for number, line in
+                     enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                     if line == 'msgid "Dear Minister,"')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{repeat}: duplicate message definition: 'Dear Minister,' is defined on " \
+        f"line {first} already" in result.output
+
