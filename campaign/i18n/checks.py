@@ -40,6 +40,9 @@ class CatalogProblem:
     severity: str = "error"  # "error" or "warning"
     msgid: str = ""
     msgstr: str = ""
+    # Whether the compiled catalog would be wrong: a fuzzy entry is an error for check (a
+    # translator must review it) but compile leaves it out, so it does not stop compiling.
+    blocks_compile: bool = True
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -60,6 +63,11 @@ class CatalogReport:
     @property
     def errors(self) -> list[CatalogProblem]:
         return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def blocking(self) -> list[CatalogProblem]:
+        """The errors that keep ``compile`` from writing this catalog's ``.mo``."""
+        return [p for p in self.errors if p.blocks_compile]
 
 
 def _first(value: str | tuple[str, ...] | list[str] | None) -> str:
@@ -178,7 +186,8 @@ def check_catalog(
             f"{expected_plurals} plural forms: use {get_plural(locale).plural_forms!r}",
         ))
     if catalog.fuzzy:
-        problems.append(CatalogProblem(shown, 1, "the header is marked fuzzy: remove the flag"))
+        problems.append(CatalogProblem(shown, 1, "the header is marked fuzzy: remove the flag",
+                                       blocks_compile=False))
 
     for msgid, context, first, line in catalogs.duplicates(data.decode("utf-8")):
         where = f" (msgctxt {context!r})" if context is not None else ""
@@ -195,8 +204,9 @@ def check_catalog(
         msgid, msgstr = _first(message.id), _first(message.string)
         line = message.lineno
 
-        def problem(text: str, severity: str = "error", *, _m=msgid, _s=msgstr, _l=line):
-            problems.append(CatalogProblem(shown, _l, text, severity, _m, _s))
+        def problem(text: str, severity: str = "error", blocks_compile: bool = True, *,
+                    _m=msgid, _s=msgstr, _l=line):
+            problems.append(CatalogProblem(shown, _l, text, severity, _m, _s, blocks_compile))
 
         if message.pluralizable and expected_plurals is not None:
             count = raw_plurals.get((msgid, message.context), expected_plurals)
@@ -205,7 +215,8 @@ def check_catalog(
                 problem(f"{count} plural forms, but {locale} has {expected_plurals}: "
                         f"{_short(msgid)!r}")
         if message.fuzzy and any(message.string if message.pluralizable else [msgstr]):
-            problem(f"fuzzy translation (review it, then remove the fuzzy flag): {_short(msgid)!r}")
+            problem(f"fuzzy translation (review it, then remove the fuzzy flag): {_short(msgid)!r}",
+                    blocks_compile=False)
         if not catalogs.is_translated(message):
             if not message.fuzzy:
                 report.untranslated.append(

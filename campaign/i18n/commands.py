@@ -83,14 +83,19 @@ def init_command(locale: str) -> None:
 @i18n_group.command("compile")
 @click.option("--quiet", is_flag=True, help="Print nothing unless something fails.")
 def compile_command(quiet: bool) -> None:
-    """Compile every catalog to messages.mo (fuzzy translations are left out)."""
-    try:
-        compiled = service.compile_all(current_layout())
-    except service.CatalogError as error:
-        _fail(error)
+    """Compile every catalog to messages.mo (fuzzy translations are left out); a catalog with
+    check errors is not compiled, and the command exits 1."""
+    result = service.compile_all(current_layout())
     if not quiet:
-        for path in compiled:
+        for path in result.compiled:
             click.echo(f"{path}: compiled")
+    for report in result.refused:
+        for problem in report.blocking:
+            click.echo(str(problem), err=True)
+        count = len(report.blocking)
+        click.echo(f"{report.path}: not compiled ({count} error{'s' if count > 1 else ''}); "
+                   "its messages.mo is unchanged", err=True)
+    sys.exit(1 if result.refused else 0)
 
 
 @i18n_group.command("stats")

@@ -78,13 +78,25 @@ def init_locale(layout: Layout, locale: str) -> Path:
     return catalogs.init(layout, locale, _read_template(layout))
 
 
-def compile_all(layout: Layout) -> list[Path]:
-    """Compiles every catalog to ``.mo``; an invalid catalog stops with its file:line."""
-    compiled = []
+@dataclass(frozen=True)
+class CompileResult:
+    compiled: list[Path] = field(default_factory=list)
+    refused: list[CatalogReport] = field(default_factory=list)  # each with its blocking errors
+
+
+def compile_all(layout: Layout) -> CompileResult:
+    """Compiles every catalog that passes ``check`` to ``.mo``. A catalog with errors (a broken
+    placeholder or tag, a wrong number of plural forms, invalid syntax…) is refused and its
+    ``.mo`` left as it was: a ``.mo`` with a renamed placeholder makes rendering a letter raise
+    later, far from the translation. Fuzzy entries do not stop it (they are left out)."""
+    result = CompileResult()
     for locale in layout.locales():
-        _read(layout.catalog(locale), layout, locale)
-        compiled.append(catalogs.compile_catalog(layout, locale))
-    return compiled
+        report = checks.check_catalog(layout.catalog(locale), None, layout.root)
+        if report.blocking:
+            result.refused.append(report)
+        else:
+            result.compiled.append(catalogs.compile_catalog(layout, locale))
+    return result
 
 
 def stats(layout: Layout) -> list[Coverage]:

@@ -218,3 +218,35 @@ def test_compile_command_latin1_charset_header_fails_with_its_line(make_app, cop
 
     assert result.exit_code == 1
     assert f"fr/LC_MESSAGES/messages.po:{line}: the header says charset=latin-1" in result.output
+
+
+def _rename_locator_placeholder(path: Path) -> int:
+    """Makes the Korean "art. %(locator)s" use %(loc)s, which rendering a citation would not
+    find; returns the line of its msgid."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = lines.index('msgid "art. %(locator)s"\n')
+    assert lines[index + 1] == 'msgstr "제%(locator)s조"\n'
+    lines[index + 1] = 'msgstr "제%(loc)s조"\n'
+    path.write_text("".join(lines), encoding="utf-8")
+    return index + 1
+
+
+def test_compile_command_broken_placeholder_fails_with_line(make_app, copy_layout):
+    line = _rename_locator_placeholder(copy_layout.catalog("ko"))
+
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "compile", "--quiet"])
+
+    assert result.exit_code == 1
+    assert f"ko/LC_MESSAGES/messages.po:{line}: printf: Added printf variable: %(loc)s" \
+        in result.output
+
+
+def test_compile_command_broken_placeholder_keeps_previous_mo(make_app, copy_layout):
+    before = copy_layout.compiled("ko").read_bytes()
+    _rename_locator_placeholder(copy_layout.catalog("ko"))
+
+    make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "compile", "--quiet"])
+
+    assert copy_layout.compiled("ko").read_bytes() == before
