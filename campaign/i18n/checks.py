@@ -284,6 +284,22 @@ def stale_template(layout: Layout, fresh: Catalog | None = None) -> list[Catalog
     return found
 
 
+def missing_catalogs(layout: Layout, languages: Iterable[str]) -> list[CatalogProblem]:
+    """A problem for each of the app's languages (the source language aside) without a catalog:
+    a deleted catalog leaves nothing for the other checks to look at, and its language's pages
+    and letters would quietly come out in English."""
+    present = set(layout.locales())
+    return [
+        CatalogProblem(
+            _display(layout.catalog(locale), layout.root), None,
+            f"missing: {locale} is one of the app's LANGUAGES but has no catalog (restore it, "
+            f"or start one with 'campaign i18n init {locale}')",
+        )
+        for locale in languages
+        if locale != catalogs.SOURCE_LOCALE and locale not in present
+    ]
+
+
 def check_all(
     layout: Layout, paths: Iterable[Path] | None = None, fresh: Catalog | None = None
 ) -> tuple[list[CatalogProblem], list[CatalogReport]]:

@@ -102,14 +102,16 @@ def compile_command(quiet: bool) -> None:
 def stats_command() -> None:
     """Print how much of each catalog is translated."""
     try:
-        rows = service.stats(current_layout())
+        result = service.stats(current_layout(), current_app.config["LANGUAGES"])
     except service.CatalogError as error:
         _fail(error)
     click.echo(f"{'locale':<9}{'translated':>11}{'fuzzy':>7}{'untranslated':>14}{'total':>7}"
                f"{'percent':>9}")
-    for row in rows:
+    for row in result.rows:
         click.echo(f"{row.locale:<9}{row.translated:>11}{row.fuzzy:>7}{row.untranslated:>14}"
                    f"{row.total:>7}{row.percent:>8.1f}%")
+    for locale, path in result.missing.items():
+        click.echo(f"{locale:<9}no catalog: {path} is missing")
 
 
 @i18n_group.command("check")
@@ -122,7 +124,8 @@ def check_command(files: tuple[Path, ...], require_complete: bool, verbose: bool
     placeholders, HTML tags, plural forms, fuzzy entries, a stale messages.pot; report coverage.
 
     Prints ``file:line: message`` per problem and exits 1 if any is an error."""
-    general, reports = service.check(current_layout(), files or None)
+    general, reports = service.check(current_layout(), files or None,
+                                     current_app.config["LANGUAGES"])
     failed = False
     for problem in general:
         click.echo(str(problem), err=True)

@@ -99,26 +99,40 @@ def compile_all(layout: Layout) -> CompileResult:
     return result
 
 
-def stats(layout: Layout) -> list[Coverage]:
+@dataclass(frozen=True)
+class Stats:
+    rows: list[Coverage]
+    missing: dict[str, str]  # language of the app without a catalog: the file it needs
+
+
+def stats(layout: Layout, languages: Iterable[str] = ()) -> Stats:
+    """Coverage of every catalog, and which of the app's ``languages`` have none."""
     template = _read_template(layout)
-    return [
+    rows = [
         catalogs.coverage(locale, _read(layout.catalog(locale), layout, locale), template)
         for locale in layout.locales()
     ]
+    present = set(layout.locales())
+    missing = {lc: checks._display(layout.catalog(lc), layout.root)
+               for lc in languages if lc != catalogs.SOURCE_LOCALE and lc not in present}
+    return Stats(rows, missing)
 
 
 def check(
-    layout: Layout, paths: Iterable[Path] | None = None
+    layout: Layout, paths: Iterable[Path] | None = None, languages: Iterable[str] = ()
 ) -> tuple[list[CatalogProblem], list[CatalogReport]]:
-    """General problems (a stale ``messages.pot``) and one report per catalog."""
+    """General problems (a stale ``messages.pot``, a language of the app without a catalog) and
+    one report per catalog."""
     if paths is not None:
         return checks.check_all(layout, list(paths))
+    missing = checks.missing_catalogs(layout, languages)
     try:
         fresh = _extract(layout)
     except CatalogError as error:
         general, reports = checks.check_all(layout, [layout.catalog(lc) for lc in layout.locales()])
-        return [error.problem, *general], reports
-    return checks.check_all(layout, None, fresh)
+        return [error.problem, *missing, *general], reports
+    general, reports = checks.check_all(layout, None, fresh)
+    return [*missing, *general], reports
 
 
 def check_locales(layout: Layout, locales: Iterable[str] | None = None) -> dict[str, CatalogReport]:

@@ -250,3 +250,13 @@ def test_compile_command_broken_placeholder_keeps_previous_mo(make_app, copy_lay
         args=["i18n", "compile", "--quiet"])
 
     assert copy_layout.compiled("ko").read_bytes() == before
+
+
+def test_stats_command_configured_language_without_catalog_shows_it(make_app, copy_layout):
+    shutil.rmtree(copy_layout.locales_dir / "ko")
+
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "stats"])
+
+    row = next(line for line in result.output.splitlines() if line.startswith("ko "))
+    assert row.split(None, 1)[1] == f"no catalog: {copy_layout.catalog('ko')} is missing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,12 @@ def test_check_duplicate_message_fails_with_both_lines(runner, write_po):
     assert f"{path}:{repeat}: duplicate message definition: 'Dear Minister,' is defined on " \
         f"line {first} already" in result.output
 
+
+
+def test_check_configured_language_without_catalog_fails_naming_it(make_app, copy_layout):
+    shutil.rmtree(copy_layout.locales_dir / "ko")
+    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
+        args=["i18n", "check"])
+    assert result.exit_code == 1
+    assert f"{copy_layout.catalog('ko')}: missing: ko is one of the app's LANGUAGES but has no " \
+        "catalog" in result.output
