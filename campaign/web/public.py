@@ -359,5 +359,6 @@ def erase(locale: str, token: str):
         return _invalid_link()
     return render_template("public/message.html", campaign=campaign,
                            heading=_("Your data has been erased"),
-                           text=_("Your name, email address and message are gone. Your "
-                                  "signature no longer counts. Thank you for your support."))
+                           text=_("Your name, email address, city, postcode and message are "
+                                  "gone. Your signature no longer counts. Thank you for your "
+                                  "support."))
