@@ -120,6 +120,13 @@ def _delivery_summary(slug: str):
     return provider(slug) if provider else None
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page says; without this route the address
+    # would be taken for a language ("/<locale>/") and end in a redirect and a 404.
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)
+
+
 @bp.get("/")
 def root():
     best = preferred_language(request.accept_languages.values(),

@@ -66,3 +66,8 @@ def test_count_api_of_unknown_campaign_answers_in_json(client):
     response = client.get("/api/v1/campaigns/no-such-campaign")
     assert response.status_code == 404
     assert response.is_json and "error" in response.get_json()
+
+
+def test_favicon_address_leads_to_the_icon(client):
+    response = client.get("/favicon.ico", follow_redirects=True)
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
