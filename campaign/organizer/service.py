@@ -191,11 +191,25 @@ def user_emails(ids: set[int]) -> dict[int, str]:
 
 # --- jobs ---------------------------------------------------------------------------------------
 
+def _confirmed_of(session: Session, slug: str, recipient_id: str, *,
+                  named_only: bool = False) -> int:
+    where = [Signature.campaign_slug == slug, Signature.recipient_id == recipient_id,
+             Signature.status == CONFIRMED]
+    if named_only:
+        where.append(Signature.show_name.is_(True))
+    return session.scalar(select(func.count(Signature.id)).where(*where)) or 0
+
+
 def request_packet(campaign: Campaign, recipient_id: str | None, *, by: str | None,
                    out_dir: str | None = None) -> str:
     """Queues the packet of one recipient, or of every recipient (``None``); returns the job id."""
     if recipient_id is not None and recipient_id not in campaign.recipients:
         raise OrganizerError(f"unknown recipient '{recipient_id}'")
+    if recipient_id is not None:
+        with database().session() as session:
+            if _confirmed_of(session, campaign.slug, recipient_id) == 0:
+                raise OrganizerError(f"no confirmed signatures for '{recipient_id}' yet: "
+                                     "nothing to deliver")
     params: dict[str, str] = {"campaign": campaign.slug}
     if out_dir:
         params["out_dir"] = out_dir
@@ -211,6 +225,11 @@ def request_mail_merge(campaign: Campaign, recipient_id: str, fmt: str, *,
         raise OrganizerError(f"unknown recipient '{recipient_id}'")
     if fmt not in ("pdf", "zip"):
         raise OrganizerError(f"unknown mail-merge format '{fmt}'")
+    # Said now rather than by a job that fails a moment later.
+    with database().session() as session:
+        if _confirmed_of(session, campaign.slug, recipient_id, named_only=True) == 0:
+            raise OrganizerError(f"no confirmed signer of '{recipient_id}' agreed to show their "
+                                 "name: there is no personal letter to print")
     return jobs.submit("mailmerge", {"campaign": campaign.slug, "recipient": recipient_id,
                                      "format": fmt}, campaign_slug=campaign.slug, created_by=by)
 
