@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,24 @@ def _parse_date(value: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12, 0))
 
 
+def _read_text(path: Path) -> str:
+    """The whole file as text. It is decoded before anything is stored, so that a file saved in
+    another encoding adds nobody, and the bad byte's line can be named."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PaperImportError(f"{path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Everything before the bad byte decodes; its lines are counted as the CSV reader
+        # counts them (\r, \n or \r\n), the sentinel standing for the bad byte's own line.
+        before = data[:exc.start].decode("utf-8-sig")
+        line = sum(1 for _ in io.StringIO(before + "?", newline=""))
+        raise PaperImportError(f"{path}:{line}: not UTF-8 text (save the file as CSV UTF-8); "
+                               "nothing was imported") from None
+
+
 def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
     """Adds the rows of a CSV of paper signatures (columns name, email, country, city, date) as
     confirmed signatures from paper, each checked with the same rules as the web form.
@@ -56,12 +75,9 @@ def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
     once cannot add the same person twice. The counters and milestones move in the same
     transaction as the rows."""
     report = ImportReport()
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise PaperImportError(f"{path}: {exc.strerror}") from None
-    with handle, database().session() as session:
-        reader = csv.DictReader(handle)
+    text = _read_text(path)
+    with database().session() as session:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         missing = [c for c in ("name", "email", "country", "date") if c not in header]
         if missing:

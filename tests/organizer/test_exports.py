@@ -113,6 +113,19 @@ def test_import_missing_column_names_file(runner, tmp_path):
     assert f"{path}:1: missing column(s): country, date" in result.output
 
 
+LATIN1 = ("name,email,country,city,date\n"
+          "Lee Seo-yeon,lee@example.org,KR,Busan,2026-10-02\n"
+          "José García,jose@example.org,ES,Málaga,2026-10-02\n").encode("latin-1")
+
+
+def test_import_latin1_file_names_line_of_first_bad_byte(runner, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(LATIN1)
+    result = runner.invoke(args=["signatures", "import", "--campaign", SLUG, str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:3: not UTF-8 text" in result.output
+
+
 def test_export_tells_who_asked_for_news(app, runner, add_signatures, tmp_path):
     add_signatures([("Wants News", True), ("No News", True)])
     with app.app_context(), app.extensions["campaign.db"].session() as session:
