@@ -66,6 +66,42 @@ def _read_text(path: Path) -> str:
                                "nothing was imported") from None
 
 
+@dataclass(frozen=True)
+class _Record:
+    first_line: int
+    last_line: int
+    cells: list[str]
+
+
+def _read_records(path: Path, text: str) -> list[_Record]:
+    """Every record of the CSV with the lines it spans. The whole file is read before anything
+    is stored, so that a file the CSV reader gives up on part-way adds nobody."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[_Record] = []
+    last_line = 0
+    while True:
+        first_line = last_line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            raise PaperImportError(f"{path}:{first_line}: {_csv_problem(exc)}; "
+                                   "nothing was imported") from None
+        last_line = reader.line_num
+        if cells:  # [] is a blank line
+            records.append(_Record(first_line, last_line, cells))
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if str(exc).startswith("field larger than field limit"):
+        # No column of this file comes near the limit: the usual cause is a quote opened on
+        # this line and never closed, which reads the lines after it into one cell.
+        return (f"a cell runs past {csv.field_size_limit():,} characters "
+                "(is a quote left open?)")
+    return f"not readable as CSV ({exc})"
+
+
 def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
     """Adds the rows of a CSV of paper signatures (columns name, email, country, city, date) as
     confirmed signatures from paper, each checked with the same rules as the web form.
@@ -75,18 +111,17 @@ def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
     once cannot add the same person twice. The counters and milestones move in the same
     transaction as the rows."""
     report = ImportReport()
-    text = _read_text(path)
+    records = _read_records(path, _read_text(path))
+    header = [h.strip().lower() for h in (records[0].cells if records else [])]
+    missing = [c for c in ("name", "email", "country", "date") if c not in header]
+    if missing:
+        raise PaperImportError(f"{path}:1: missing column(s): {', '.join(missing)} "
+                               f"(expected {', '.join(IMPORT_COLUMNS)})")
     with database().session() as session:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        missing = [c for c in ("name", "email", "country", "date") if c not in header]
-        if missing:
-            raise PaperImportError(f"{path}:1: missing column(s): {', '.join(missing)} "
-                              f"(expected {', '.join(IMPORT_COLUMNS)})")
-        reader.fieldnames = header
         before = add_to_counters(session, campaign.slug, "")
-        for row in reader:
-            line = reader.line_num
+        for record in records[1:]:
+            line = record.last_line
+            row = dict(zip(header, record.cells, strict=False))
             try:
                 signer = validate_signer(name=row.get("name") or "", email=row.get("email") or "",
                                          country=row.get("country") or "",

@@ -126,6 +126,14 @@ def test_import_latin1_file_names_line_of_first_bad_byte(runner, tmp_path):
     assert f"{path}:3: not UTF-8 text" in result.output
 
 
+def test_import_cell_over_field_limit_names_its_line(runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                           "Lee Seo-yeon,lee@example.org,KR,Busan,2026-10-02\n"
+                           f"Kim Ji-woo,kim@example.org,KR,{'x' * 140_000},2026-10-02\n")
+    assert result.exit_code == 1
+    assert f"{path}:3: a cell runs past 131,072 characters" in result.output
+
+
 def test_export_tells_who_asked_for_news(app, runner, add_signatures, tmp_path):
     add_signatures([("Wants News", True), ("No News", True)])
     with app.app_context(), app.extensions["campaign.db"].session() as session:
