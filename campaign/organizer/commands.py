@@ -182,8 +182,18 @@ def signatures_import(slug: str, file: Path) -> None:
         raise click.ClickException(str(exc)) from None
     for line in report.lines(str(file)):
         click.echo(line, err=True)
+    invalid = len(report.rejected) - report.duplicates
     click.echo(f"{file}: {report.added} added, {report.duplicates} signed already, "
-               f"{len(report.rejected) - report.duplicates} rejected")
+               f"{invalid} rejected")
+    if invalid:
+        kept = f"the {report.added} valid row(s) were added" if report.added \
+            else "no row was added"
+        click.echo(f"{file}: {invalid} rejected row(s) not imported, {kept}; correct the "
+                   "rejected rows and import the file again (rows added now will count as "
+                   "signed already)", err=True)
+        # As with letter batch: the good rows are in, the exit status tells a script that some
+        # were not. A person who signed already is counted, so that alone is no failure.
+        sys.exit(1)
 
 
 # --- jobs ---------------------------------------------------------------------------------------

@@ -88,13 +88,24 @@ def test_import_adds_paper_rows_as_confirmed(app, runner, tmp_path):
 def test_import_reports_rejected_rows_with_file_and_line(app, runner, tmp_path):
     _online(app, "s-online@example.org")
     path, result = _import(runner, tmp_path)
-    assert result.exit_code == 0, result.output
     assert f"{path}:3: signed already" in result.output
     assert f"{path}:4: name:" in result.output
     assert f"{path}:5: email:" in result.output
     assert f"{path}:6: date:" in result.output
     assert f"{path}:7: signed already" in result.output
     assert "1 added" in result.output
+
+
+def test_import_with_rejected_rows_exits_1(runner, tmp_path):
+    _, result = _import(runner, tmp_path)
+    assert result.exit_code == 1
+
+
+def test_import_with_rejected_rows_says_the_others_were_added(runner, tmp_path):
+    path, result = _import(runner, tmp_path)
+    assert f"{path}: 2 added, 1 signed already, 3 rejected" in result.output
+    assert f"{path}: 3 rejected row(s) not imported, the 2 valid row(s) were added" \
+        in result.output
 
 
 def test_import_twice_adds_nobody_twice(app, runner, tmp_path):
