@@ -37,7 +37,9 @@ class ImportReport:
         return [f"{file_name}:{line}: {reason}" for line, reason in self.rejected]
 
 
-def _parse_date(value: str) -> dt.datetime:
+def _parse_date(value: str, opens: dt.date) -> dt.datetime:
+    """The day a paper signature was given: a real day between the campaign's opening and
+    today, as an online signature's would be."""
     text = (value or "").strip()
     try:
         day = dt.date.fromisoformat(text)
@@ -45,6 +47,9 @@ def _parse_date(value: str) -> dt.datetime:
         raise InvalidSignature("date", f"'{text}' is not a date (YYYY-MM-DD)") from None
     if day > dt.date.today():
         raise InvalidSignature("date", f"{text} is in the future")
+    if day < opens:
+        raise InvalidSignature("date", f"{text} is before the campaign opened "
+                                       f"({opens.isoformat()})")
     return dt.datetime.combine(day, dt.time(12, 0))
 
 
@@ -126,7 +131,7 @@ def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
                 signer = validate_signer(name=row.get("name") or "", email=row.get("email") or "",
                                          country=row.get("country") or "",
                                          city=row.get("city") or "")
-                confirmed_at = _parse_date(row.get("date") or "")
+                confirmed_at = _parse_date(row.get("date") or "", campaign.opens)
             except InvalidSignature as exc:
                 report.rejected.append((line, f"{exc.field}: {exc.message}"))
                 continue

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from campaign.signatures.models import CampaignCounter, Signature
 
 SLUG = "stop-forced-repatriation"
@@ -106,6 +108,13 @@ def test_import_with_rejected_rows_says_the_others_were_added(runner, tmp_path):
     assert f"{path}: 2 added, 1 signed already, 3 rejected" in result.output
     assert f"{path}: 3 rejected row(s) not imported, the 2 valid row(s) were added" \
         in result.output
+
+
+@pytest.mark.parametrize("day", ["1990-01-01", "2026-09-23"])
+def test_import_date_before_campaign_opens_is_rejected(runner, tmp_path, day):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                           f"Lee Seo-yeon,lee@example.org,KR,Busan,{day}\n")
+    assert f"{path}:2: date: {day} is before the campaign opened (2026-09-24)" in result.output
 
 
 def test_import_twice_adds_nobody_twice(app, runner, tmp_path):
