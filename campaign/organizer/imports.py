@@ -37,6 +37,10 @@ class ImportReport:
         return [f"{file_name}:{line}: {reason}" for line, reason in self.rejected]
 
 
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _parse_date(value: str, opens: dt.date) -> dt.datetime:
     """The day a paper signature was given: a real day between the campaign's opening and
     today, as an online signature's would be."""
@@ -126,6 +130,15 @@ def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
         before = add_to_counters(session, campaign.slug, "")
         for record in records[1:]:
             line = record.last_line
+            extra = record.cells[len(header):]
+            # A row longer than the header is usually a comma typed into a name or city
+            # without quotes: its cells have shifted, so nothing of it can be trusted. Empty
+            # trailing cells, which spreadsheets leave behind, lose nothing.
+            if any(cell.strip() for cell in extra):
+                report.rejected.append((line, f"{len(record.cells)} cells where the header has "
+                                              f"{len(header)} (extra: {_shorten(','.join(extra))}"
+                                              "); a cell holding a comma needs quotes"))
+                continue
             row = dict(zip(header, record.cells, strict=False))
             try:
                 signer = validate_signer(name=row.get("name") or "", email=row.get("email") or "",

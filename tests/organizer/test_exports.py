@@ -117,6 +117,13 @@ def test_import_date_before_campaign_opens_is_rejected(runner, tmp_path, day):
     assert f"{path}:2: date: {day} is before the campaign opened (2026-09-24)" in result.output
 
 
+def test_import_row_with_more_cells_than_header_is_rejected(runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                           "Lee Seo-yeon,lee@example.org,KR,Busan,2026-10-02,EXTRA,MORE\n")
+    assert f"{path}:2: 7 cells where the header has 5 (extra: EXTRA,MORE)" in result.output
+    assert f"{path}: 0 added" in result.output
+
+
 def test_import_twice_adds_nobody_twice(app, runner, tmp_path):
     _import(runner, tmp_path)
     _, second = _import(runner, tmp_path)
