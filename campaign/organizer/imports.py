@@ -129,7 +129,16 @@ def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
     with database().session() as session:
         before = add_to_counters(session, campaign.slug, "")
         for record in records[1:]:
-            line = record.last_line
+            line = record.first_line
+            if record.last_line > line:
+                # No column of this file may hold a line break, so a record over several
+                # lines is a quote left open: the csv reader has read the rows after it into
+                # this one. Named by where it starts, with the lines it took, no row vanishes.
+                report.rejected.append((line, f"a quoted cell runs on to line {record.last_line}"
+                                              f" (is a quote left open?): lines {line}–"
+                                              f"{record.last_line} were read as one row and none "
+                                              "of them was imported"))
+                continue
             extra = record.cells[len(header):]
             # A row longer than the header is usually a comma typed into a name or city
             # without quotes: its cells have shifted, so nothing of it can be trusted. Empty

@@ -124,6 +124,25 @@ def test_import_row_with_more_cells_than_header_is_rejected(runner, tmp_path):
     assert f"{path}: 0 added" in result.output
 
 
+def test_import_quote_left_open_names_line_where_row_starts(runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                           '"Kim Ji-woo,kim@example.org,KR,Seoul,2026-10-02\n'
+                           'Lee "Seo-yeon",lee@example.org,KR,Busan,2026-10-03\n'
+                           "Park Min-jun,park@example.org,KR,Seoul,2026-10-04\n")
+    assert f"{path}:2: a quoted cell runs on to line 3 (is a quote left open?): " \
+        "lines 2–3 were read as one row" in result.output
+
+
+def test_import_quote_never_closed_names_every_line_it_took(runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                           "Kim Ji-woo,kim@example.org,KR,Seoul,2026-10-02\n"
+                           'Lee Seo-yeon,lee@example.org,KR,"Busan,2026-10-03\n'
+                           "Park Min-jun,park@example.org,KR,Seoul,2026-10-04\n"
+                           "Choi Yu-na,choi@example.org,KR,Seoul,2026-10-05\n")
+    assert f"{path}:3: a quoted cell runs on to line 5" in result.output
+    assert f"{path}: 1 added" in result.output
+
+
 def test_import_twice_adds_nobody_twice(app, runner, tmp_path):
     _import(runner, tmp_path)
     _, second = _import(runner, tmp_path)
