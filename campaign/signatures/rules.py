@@ -149,7 +149,10 @@ def validate_message(value: str) -> str:
 
 
 def neutralise_cell(value: str) -> str:
-    """Text safe to put in a spreadsheet cell: a leading formula character gets a quote."""
+    """Text safe to put in a spreadsheet cell: a leading formula character gets a quote.
+
+    For CSV output only: values are stored as given, since letters and packets print them and
+    a quote there would be a stray character in someone's city."""
     if value and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -180,8 +183,8 @@ def validate_signer(*, name: str, email: str, country: str, city: str = "", post
         email=address,
         email_key=normalise_email(address),
         country=validate_country(country),
-        city=neutralise_cell(validate_city(city)),
-        postcode=neutralise_cell(validate_postcode(postcode)),
+        city=validate_city(city),
+        postcode=validate_postcode(postcode),
         message=validate_message(message),
         show_name=bool(show_name),
         updates=bool(updates),

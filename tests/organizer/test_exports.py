@@ -143,6 +143,19 @@ def test_import_quote_never_closed_names_every_line_it_took(runner, tmp_path):
     assert f"{path}: 1 added" in result.output
 
 
+def test_import_formula_city_is_stored_as_given_and_neutralised_in_csv_export(
+        app, runner, tmp_path):
+    _import(runner, tmp_path, "name,email,country,city,date\n"
+                              "Lee Seo-yeon,lee@example.org,KR,=1+1,2026-10-02\n")
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        assert session.query(Signature).filter_by(email_key="lee@example.org").one().city \
+            == "=1+1"
+    out = tmp_path / "s.csv"
+    runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out)])
+    with out.open(encoding="utf-8", newline="") as handle:
+        assert [row["city"] for row in csv.DictReader(handle)] == ["'=1+1"]
+
+
 def test_import_twice_adds_nobody_twice(app, runner, tmp_path):
     _import(runner, tmp_path)
     _, second = _import(runner, tmp_path)
