@@ -148,14 +148,15 @@ class SignForm(FlaskForm):
         return bool((self.website.data or "").strip())
 
     def signer(self) -> rules.SignerInput:
-        """The validated fields as plain data (call after ``validate()``)."""
+        """The validated fields as plain data (call after ``validate()``). Stored as typed:
+        formula cells are neutralised where CSV is written, not in the letters that print them."""
         return rules.SignerInput(
-            name=rules.neutralise_cell(self.name.data),
+            name=self.name.data,
             email=self.email.data,
             email_key=rules.normalise_email(self.email.data),
             country=self.country.data,
-            city=rules.neutralise_cell(self.city.data or ""),
-            postcode=rules.neutralise_cell(self.postcode.data or ""),
+            city=self.city.data or "",
+            postcode=self.postcode.data or "",
             message=self.message.data or "",
             show_name=bool(self.show_name.data),
             updates=bool(self.updates.data),

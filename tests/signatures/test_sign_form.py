@@ -50,6 +50,12 @@ def test_sign_records_default_recipient_for_country(sig_client, sig_app, campaig
     assert rows(sig_app)[0].recipient_id == campaign.default_recipient_for("KR").id
 
 
+def test_sign_stores_formula_city_and_postcode_as_typed(sig_client, sig_app):
+    sig_client.post(PETITION, data=form(city="=1+1", postcode="-12"))
+    [signature] = rows(sig_app)
+    assert (signature.city, signature.postcode) == ("=1+1", "-12")
+
+
 @pytest.mark.parametrize("name", ["김철수", "李华", "محمد علي", "Amélie d’Arcy-Lefèvre"])
 def test_sign_accepts_names_in_any_script(sig_client, sig_app, name):
     sig_client.post(PETITION, data=form(name=name))
