@@ -15,7 +15,7 @@ from campaign.storage.base import utcnow
 @click.option("--campaign", "slug", required=True, help="The campaign's slug.")
 @click.option("--dry-run", is_flag=True, help="Only say how many signatures would be anonymised.")
 @click.option("--force", is_flag=True,
-              help="Anonymise even before the retention period has ended.")
+              help="Anonymise a closed campaign before its retention period has ended.")
 @with_appcontext
 def anonymize_command(slug: str, dry_run: bool, force: bool) -> None:
     """Remove personal data from a closed campaign's signatures after its retention period.
@@ -30,6 +30,11 @@ def anonymize_command(slug: str, dry_run: bool, force: bool) -> None:
     today = utcnow().date()
     try:
         n = service.anonymize(campaign, today=today, dry_run=dry_run, force=force)
+    except service.CampaignNotClosed as exc:
+        raise click.ClickException(
+            f"campaign '{slug}' does not close until {exc.closes.isoformat()}: its signatures "
+            "are anonymised only after it has closed, or the same people could sign again and "
+            "be counted twice (--force skips only the retention period)") from None
     except service.RetentionNotOver as exc:
         raise click.ClickException(
             f"campaign '{slug}' keeps its signatures until {exc.until.isoformat()} "

@@ -89,6 +89,15 @@ class RetentionNotOver(SignatureError):
         self.until = until
 
 
+class CampaignNotClosed(SignatureError):
+    """Anonymising was asked for before the campaign closed. Anonymising frees each signer's
+    email key, so while the campaign is open the same people could sign and be counted again."""
+
+    def __init__(self, closes: dt.date):
+        super().__init__(f"the campaign does not close until {closes.isoformat()}")
+        self.closes = closes
+
+
 # --- tokens -------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=16)
@@ -595,7 +604,10 @@ def anonymize(campaign: Campaign, *, today: dt.date, dry_run: bool = False,
               force: bool = False) -> int:
     """Removes personal data from every signature of a closed campaign once its retention period
     is over; country and dates stay, and confirmed signatures keep counting. Returns how many
-    signatures were (or, with ``dry_run``, would be) anonymised."""
+    signatures were (or, with ``dry_run``, would be) anonymised. ``force`` skips the retention
+    period, never the closing: a campaign still open is refused either way."""
+    if today <= campaign.closes:  # the closing day is the last day to sign (Campaign.is_open)
+        raise CampaignNotClosed(campaign.closes)
     until = retention_ends(campaign)
     if today < until and not force:
         raise RetentionNotOver(until)

@@ -17,7 +17,15 @@ def after_retention(monkeypatch):
     monkeypatch.setattr(commands, "utcnow", lambda: dt.datetime(2029, 1, 1))
 
 
-def test_anonymize_refuses_before_retention_ends(sig_app, sig_client, outbox):
+@pytest.fixture
+def within_retention(monkeypatch):
+    """A day after the campaign closed (2027-09-24), before its retention ends (2028-03-22)."""
+    from campaign.signatures import commands
+
+    monkeypatch.setattr(commands, "utcnow", lambda: dt.datetime(2027, 10, 1))
+
+
+def test_anonymize_refuses_before_retention_ends(sig_app, sig_client, outbox, within_retention):
     sign_and_confirm(sig_client, outbox)
     result = sig_app.test_cli_runner().invoke(
         args=["anonymize", "--campaign", "stop-forced-repatriation"])
@@ -60,11 +68,25 @@ def test_anonymized_signatures_keep_counting(sig_app, sig_client, outbox, after_
     assert sig_client.get(COUNT_API).json["by_country"] == {"KR": 1}
 
 
-def test_anonymize_force_before_retention(sig_app, sig_client, outbox):
+def test_anonymize_force_before_retention(sig_app, sig_client, outbox, within_retention):
     sig_client.post(PETITION, data=form())
     result = sig_app.test_cli_runner().invoke(
         args=["anonymize", "--campaign", "stop-forced-repatriation", "--force"])
     assert result.exit_code == 0 and rows(sig_app)[0].email is None
+
+
+@pytest.mark.parametrize("today", [dt.datetime(2027, 1, 1), dt.datetime(2027, 9, 24, 23, 0)])
+def test_anonymize_force_refuses_open_campaign(sig_app, sig_client, outbox, monkeypatch,
+                                               today):
+    from campaign.signatures import commands
+
+    sign_and_confirm(sig_client, outbox)
+    monkeypatch.setattr(commands, "utcnow", lambda: today)
+    result = sig_app.test_cli_runner().invoke(
+        args=["anonymize", "--campaign", "stop-forced-repatriation", "--force"])
+    assert result.exit_code == 1
+    assert "does not close until 2027-09-24" in result.output
+    assert rows(sig_app)[0].email == "jane@example.org"
 
 
 def test_retention_ends_after_close_plus_retention_days(campaign):
