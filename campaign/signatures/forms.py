@@ -121,7 +121,7 @@ class SignForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[_rule(rules.validate_email_address)])
     country = SelectField(_l("Country"), validators=[_rule(rules.validate_country)],
                           validate_choice=False)
-    city = StringField(_l("City"), validators=[_rule(rules.validate_city)])
+    city = StringField(_l("City (optional)"), validators=[_rule(rules.validate_city)])
     postcode = StringField(_l("Postcode (optional)"), validators=[_rule(rules.validate_postcode)])
     message = TextAreaField(_l("Your message to the recipient (optional)"),
                             validators=[_rule(rules.validate_message)])
