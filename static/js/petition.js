@@ -1,5 +1,5 @@
 // Enhancement only: the page is complete without it. Polls the count API every 30 s and updates
-// the number and the progress bar; stops polling while the tab is hidden.
+// the number, the progress bar and the share of the goal; stops polling while the tab is hidden.
 (function () {
   "use strict";
   var article = document.querySelector("[data-count-url]");
@@ -8,6 +8,9 @@
   var url = article.getAttribute("data-count-url");
   var progress = document.getElementById("goal-progress");
   var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  var percent = new Intl.NumberFormat(document.documentElement.lang || undefined,
+                                      { style: "percent", maximumFractionDigits: 1 });
+  var goalLabel = document.getElementById("goal-label");
   var etag = null;
 
   function update() {
@@ -23,6 +26,11 @@
         number.setAttribute("data-count", String(data.count));
         number.textContent = format.format(data.count);
         if (progress) { progress.value = Math.min(data.count, data.goal); }
+        // The sentence comes translated from the page, with {percent} to fill in.
+        if (goalLabel && goalLabel.getAttribute("data-pattern") && data.goal > 0) {
+          goalLabel.textContent = goalLabel.getAttribute("data-pattern").replace(
+            "{percent}", percent.format(Math.min(1, data.count / data.goal)));
+        }
       }
     }).catch(function () { /* offline: keep the last number */ });
   }
