@@ -21,12 +21,17 @@ import contextlib
 import ctypes
 import gc
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import signal
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from campaign import interrupts
 
 if TYPE_CHECKING:
     from campaign.organizer.annexpdf import PdfPages
@@ -224,6 +229,41 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)  # glibc only; elsewhere nothing to do
 
 
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Ctrl-C reaches the whole process group, the forkserver too: while it imports WeasyPrint
+    (a second), before it ignores SIGINT itself, it would die with a traceback. A process
+    started with SIGINT ignored keeps ignoring it, and so do the workers forked from it; the
+    parent alone handles Ctrl-C and stops them."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers; a web worker thread gets no Ctrl-C
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _leave_interrupts_to_parent() -> None:
+    # Ctrl-C reaches the whole process group. A worker that raised KeyboardInterrupt would
+    # print a traceback of its own; the parent stops the pool and removes the parts instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _stop_workers_on_error(pool: futures.ProcessPoolExecutor) -> Iterator[None]:
+    """On an error or an interruption, stops the workers: leaving the pool otherwise waits for
+    every chunk submitted (seconds each) before the temporary folder can be removed. It waits
+    for them to end, so that none writes into the folder as it is removed."""
+    try:
+        yield
+    except BaseException:
+        # terminate_workers() is Python 3.14's; before it, the pool keeps them in _processes.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+
 def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path, *,
                  expected: int, workers: int | None = None,
                  lines_per_chunk: int = LINES_PER_CHUNK,
@@ -264,15 +304,22 @@ def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["campaign.organizer.annex", "campaign.organizer.annexpdf",
                                     "weasyprint"])
+    _start_forkserver_deaf_to_ctrl_c()
     pending: dict[futures.Future[int], tuple[int, int]] = {}
     done = 0
-    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=_leave_interrupts_to_parent) as pool, \
+            _stop_workers_on_error(pool):
         for part in parts:
-            pending[pool.submit(render_part, part)] = (-1, 0)
+            with interrupts.deferred():
+                pending[pool.submit(render_part, part)] = (-1, 0)
         for index, chunk in enumerate(_chunks(lines, lines_per_chunk)):
             path = work_dir / f"annex-{index:05d}.pdf"
             paths.append(path)
-            future = pool.submit(render_chunk, chunk, layout, str(path), index == 0)
+            # The first submits start the workers: a worker whose start is interrupted is not
+            # known to the pool, which would leave without it.
+            with interrupts.deferred():
+                future = pool.submit(render_chunk, chunk, layout, str(path), index == 0)
             pending[future] = (index, len(chunk))
             del chunk
             while len(pending) > workers:

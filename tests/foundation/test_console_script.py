@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import SLUG
@@ -32,3 +35,65 @@ def test_console_script_check_reports_malformed_toml_without_traceback(tmp_path,
     assert result.returncode == 1
     assert f"{path}:" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _signers_csv(path: Path, rows: int = 300) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "country", "city", "postcode", "message"])
+        for index in range(rows):
+            writer.writerow([f"Signer {index}", "KR", "Seoul", "04524", "Please stop."])
+    return path
+
+
+def _stopped_letter_batch(tmp_path, signum: int) -> tuple[subprocess.CompletedProcess, Path]:
+    """Starts a 300-letter mail merge into one PDF and stops it with ``signum`` once it is
+    writing, as ``kill`` would (SIGTERM) or Ctrl-C in a terminal (SIGINT to the whole process
+    group, workers included)."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance")}
+    process = subprocess.Popen(
+        [str(CAMPAIGN), "letter", "batch", "--campaign", SLUG, "--recipient", "emb-kr",
+         "--locale", "en", "--signers", str(_signers_csv(tmp_path / "big.csv")),
+         "-o", str(out_dir / "term.pdf")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        start_new_session=True)
+    try:
+        _wait_for(lambda: any(out_dir.glob(".term.pdf.*.part")))
+        time.sleep(1.5)  # the workers are rendering by now
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), out_dir
+
+
+def test_letter_batch_terminated_leaves_no_partial_file(tmp_path):
+    _result, out_dir = _stopped_letter_batch(tmp_path, signal.SIGTERM)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_letter_batch_terminated_says_interrupted_and_exits_143(tmp_path):
+    result, _out_dir = _stopped_letter_batch(tmp_path, signal.SIGTERM)
+    assert result.returncode == 128 + signal.SIGTERM
+    assert result.stderr.splitlines()[-1] == "Interrupted"
+    assert "Traceback" not in result.stderr
+
+
+def test_letter_batch_ctrl_c_exits_130_without_worker_output(tmp_path):
+    result, out_dir = _stopped_letter_batch(tmp_path, signal.SIGINT)
+    assert result.returncode == 128 + signal.SIGINT
+    assert "Process " not in result.stderr and "Traceback" not in result.stderr
+    assert list(out_dir.iterdir()) == []

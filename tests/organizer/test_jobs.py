@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +153,35 @@ def test_job_cli_progress_bar_for_export(runner, add_signatures, tmp_path):
                                  "-o", str(tmp_path / "x.csv")])
     assert result.exit_code == 0
     assert "export" in result.output
+
+
+@pytest.fixture
+def terminated_packets(app, add_signatures, sqlite_url, tmp_path):
+    """``campaign packet --all`` in its own process, stopped with SIGTERM while it builds the
+    first packet (enough signatures for the annex to be drawn by worker processes)."""
+    add_signatures([(f"Signer {i}", True) for i in range(3500)])
+    out_dir = tmp_path / "packets"
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
+                   "CAMPAIGN_DATABASE_URL": sqlite_url,
+                   "CAMPAIGN_JOBS_DIR": str(tmp_path / "instance" / "jobs")}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "campaign"), "packet", "--campaign", SLUG, "--all",
+         "-o", str(out_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out_dir.glob(".packet-*")):
+            assert time.monotonic() < deadline, "the packet never started"
+            time.sleep(0.05)
+        time.sleep(1.0)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return out_dir
+
+
+def test_packet_terminated_leaves_no_temporary_folder(terminated_packets):
+    assert not [p.name for p in terminated_packets.iterdir() if p.name.startswith(".")]
+
