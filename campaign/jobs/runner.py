@@ -192,6 +192,12 @@ def run_job(job_id: str, *, on_progress: Callable[[int, int], None] | None = Non
     context = JobContext(job, on_progress)
     try:
         output = handler_for(job.kind)(context) or JobOutput()
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM on the command running the job: its files are cleaned up on the
+        # way here. The person stopped it on purpose, so it is not resumed behind their back
+        # (by ``jobs resume`` or the next start); running the command again starts it anew.
+        _finish(job_id, FAILED, error="interrupted", done=context.done, total=context.total)
+        raise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
         message = str(exc) if isinstance(exc, JobFailed) else f"{type(exc).__name__}: {exc}"
         log.error("job %s (%s) failed: %s", job_id, job.kind, traceback.format_exc())

@@ -185,3 +185,9 @@ def terminated_packets(app, add_signatures, sqlite_url, tmp_path):
 def test_packet_terminated_leaves_no_temporary_folder(terminated_packets):
     assert not [p.name for p in terminated_packets.iterdir() if p.name.startswith(".")]
 
+
+def test_packet_terminated_marks_its_job_interrupted(app, terminated_packets):
+    with app.app_context():
+        unfinished = [(job.status, job.error) for job in jobs.recent_jobs(SLUG)
+                      if job.status != "done"]
+    assert unfinished == [("failed", "interrupted")]
