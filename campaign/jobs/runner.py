@@ -183,9 +183,21 @@ def _claim(job_id: str, worker: str) -> Job | None:
         return session.get(Job, job_id)
 
 
-def run_job(job_id: str, *, on_progress: Callable[[int, int], None] | None = None) -> str | None:
+def failure_message(exc: Exception) -> str:
+    """One line for a person: a file error names the file and says what is wrong with it
+    (``/srv/out/e.csv: Read-only file system``), as ``letter render`` does."""
+    if isinstance(exc, JobFailed):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_job(job_id: str, *, on_progress: Callable[[int, int], None] | None = None,
+            quiet: bool = False) -> str | None:
     """Runs a queued job (or one whose worker died) in this process; returns its final status,
-    or None if another worker has it."""
+    or None if another worker has it. ``quiet``: the caller reports a failure itself (the
+    command line), so it is logged at debug level only."""
     job = _claim(job_id, worker_name())
     if job is None:
         return None
@@ -199,8 +211,12 @@ def run_job(job_id: str, *, on_progress: Callable[[int, int], None] | None = Non
         _finish(job_id, FAILED, error="interrupted", done=context.done, total=context.total)
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job
-        message = str(exc) if isinstance(exc, JobFailed) else f"{type(exc).__name__}: {exc}"
-        log.error("job %s (%s) failed: %s", job_id, job.kind, traceback.format_exc())
+        message = failure_message(exc)
+        # The one line is what the dashboard and the command show; the traceback is for whoever
+        # runs the site with debug logging, not for the organizer at the terminal.
+        (log.debug if quiet else log.error)("job %s (%s) failed: %s", job_id, job.kind,
+                                            message)
+        log.debug("job %s (%s) failed:\n%s", job_id, job.kind, traceback.format_exc())
         _finish(job_id, FAILED, error=message[:2000], done=context.done, total=context.total)
         return FAILED
     files = [str(p) for p in (output.files or ([output.path] if output.path else []))]
@@ -223,7 +239,7 @@ def run_inline(kind: str, params: dict[str, Any], *, campaign_slug: str | None =
     """Runs a job in this process (the CLI), recorded like any other so the dashboard shows it."""
     job_id = submit(kind, params, campaign_slug=campaign_slug, created_by=created_by,
                     start=False)
-    run_job(job_id, on_progress=on_progress)
+    run_job(job_id, on_progress=on_progress, quiet=True)
     job = get_job(job_id)
     assert job is not None
     return job

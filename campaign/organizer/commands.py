@@ -94,7 +94,7 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 
 # --- jobs run from the command line, with a progress bar -----------------------------------------
 
-def _run_with_bar(kind: str, params: dict, slug: str, label: str):
+def _run_with_bar(kind: str, params: dict, slug: str, label: str, about: str | None = None):
     with click.progressbar(length=1, label=label, show_pos=True, file=sys.stderr) as bar:
         def on_progress(done: int, total: int) -> None:
             if total and bar.length != total:
@@ -104,7 +104,12 @@ def _run_with_bar(kind: str, params: dict, slug: str, label: str):
         job = jobs.run_inline(kind, params, campaign_slug=slug, created_by="cli",
                               on_progress=on_progress)
     if job.status != DONE:
-        raise click.ClickException(f"{label}: {job.error or job.status}")
+        message = job.error or job.status
+        # Which of several packets failed, unless the message says so already (a file error
+        # names the file, and the file its recipient).
+        if about and about not in message:
+            message = f"{about}: {message}"
+        raise click.ClickException(message)
     return job
 
 
@@ -137,7 +142,7 @@ def packet_command(slug: str, recipient: str | None, all_recipients: bool,
     for recipient_id in targets:
         job = _run_with_bar("packet", {"campaign": slug, "recipient": recipient_id,
                                        "out_dir": str(out_dir.resolve())},
-                            slug, recipient_id)
+                            slug, recipient_id, about=recipient_id)
         summary = job.result.get("summary", {})
         click.echo(f"{job.output_path}: {summary.get('signatures', 0)} signatures, "
                    f"{summary.get('pages', 0)} pages")

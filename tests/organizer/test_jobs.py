@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -191,3 +192,48 @@ def test_packet_terminated_marks_its_job_interrupted(app, terminated_packets):
         unfinished = [(job.status, job.error) for job in jobs.recent_jobs(SLUG)
                       if job.status != "done"]
     assert unfinished == [("failed", "interrupted")]
+
+
+def _export_into_a_folder(app, tmp_path) -> tuple[Job, Path]:
+    out = tmp_path / "e.csv"
+    out.mkdir()  # the export cannot take its place
+    params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False,
+              "out": str(out)}
+    with app.app_context():
+        return jobs.run_inline("export", params, campaign_slug=SLUG), out
+
+
+def test_failed_export_names_its_output_file(app, tmp_path):
+    job, out = _export_into_a_folder(app, tmp_path)
+    assert job.error == f"{out}: Is a directory"
+
+
+def test_failed_job_traceback_is_logged_at_debug_level_only(app, tmp_path, caplog):
+    with caplog.at_level(logging.DEBUG, logger="campaign.jobs.runner"):
+        _export_into_a_folder(app, tmp_path)
+    assert {r.levelno for r in caplog.records if "Traceback" in r.getMessage()} == {logging.DEBUG}
+
+
+@pytest.fixture
+def failed_packet(app, sqlite_url, tmp_path):
+    """``campaign packet`` whose PDF cannot be written: a folder has the file's name."""
+    out_dir = tmp_path / "packets"
+    (out_dir / "emb-us.pdf").mkdir(parents=True)
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
+                   "CAMPAIGN_DATABASE_URL": sqlite_url}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "campaign"), "packet", "--campaign", SLUG,
+         "--recipient", "emb-us", "-o", str(out_dir)],
+        capture_output=True, text=True, env=environment, timeout=120, check=False)
+    return result, out_dir
+
+
+def test_failed_packet_command_shows_no_traceback(failed_packet):
+    result, _out_dir = failed_packet
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_packet_command_names_the_output_file(failed_packet):
+    result, out_dir = failed_packet
+    assert result.stderr.splitlines()[-1] == f"Error: {out_dir / 'emb-us.pdf'}: Is a directory"
