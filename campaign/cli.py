@@ -10,7 +10,9 @@ import signal
 import sys
 
 import click
-from flask.cli import FlaskGroup
+import sqlalchemy.exc
+from flask.cli import FlaskGroup, ScriptInfo
+from sqlalchemy.engine import make_url
 
 from campaign import interrupts
 from campaign.content.errors import ContentErrors
@@ -22,6 +24,8 @@ class CampaignGroup(FlaskGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise click.ClickException(_database_problem(ctx, exc)) from None
         except KeyboardInterrupt as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             if signum == signal.SIGINT and sys.stderr.isatty():
@@ -29,6 +33,26 @@ class CampaignGroup(FlaskGroup):
             click.echo("Interrupted", err=True)
             # 128 + the signal's number, as the shell reports a process the signal killed.
             raise click.exceptions.Exit(128 + signum) from None
+
+
+def _database_problem(ctx: click.Context, exc: sqlalchemy.exc.DBAPIError) -> str:
+    """What to do about a database error that no command handles: most often a database that
+    was never migrated (``no such table``) or one older than the code."""
+    from campaign.storage import migrate
+
+    url = ctx.ensure_object(ScriptInfo).load_app().config["DATABASE_URL"]
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        current, head = migrate.current_revision(url), migrate.head_revision(url)
+    except Exception:  # noqa: BLE001 - unreachable too: the original error says why
+        current = head = None
+    if head is not None and current is None:
+        return f"the database {shown} is not set up: run 'campaign db upgrade'"
+    if head is not None and current != head:
+        return (f"the database {shown} is at revision {current}, this version needs {head}: "
+                f"run 'campaign db upgrade'")
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return f"CAMPAIGN_DATABASE_URL ({shown}): {reason}"
 
 
 def _create_app():

@@ -97,3 +97,14 @@ def test_letter_batch_ctrl_c_exits_130_without_worker_output(tmp_path):
     assert result.returncode == 128 + signal.SIGINT
     assert "Process " not in result.stderr and "Traceback" not in result.stderr
     assert list(out_dir.iterdir()) == []
+
+
+def test_command_on_database_not_set_up_says_to_run_db_upgrade(tmp_path):
+    result = _run(tmp_path, "users", "list")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("is not set up: run 'campaign db upgrade'")
+
+
+def test_command_on_database_not_set_up_shows_no_traceback(tmp_path):
+    result = _run(tmp_path, "jobs", "list")
+    assert "Traceback" not in result.stderr
