@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from campaign import settings
 from campaign.content import CampaignLibrary
@@ -36,9 +37,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CAMPAIGN")
     if test_config:
         app.config.update(test_config)
-    instance_path.mkdir(parents=True, exist_ok=True)
+    settings.check(app.config)
+    settings.instance_folder(instance_path)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = settings.instance_secret_key(instance_path)
+        try:
+            app.config["SECRET_KEY"] = settings.instance_secret_key(instance_path)
+        except OSError as exc:
+            raise settings.ConfigError(
+                f"CAMPAIGN_INSTANCE_PATH: cannot keep the secret key in {instance_path}: "
+                f"{exc.strerror or exc} (or set CAMPAIGN_SECRET_KEY)") from exc
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["LOCALES_DIR"]
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_LIFETIME"])
@@ -47,7 +54,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.warn_if_slow_fonts()
 
-    app.extensions["campaign.db"] = Database(app.config["DATABASE_URL"])
+    try:
+        app.extensions["campaign.db"] = Database(app.config["DATABASE_URL"])
+    except ArgumentError as exc:
+        raise settings.ConfigError(
+            f"CAMPAIGN_DATABASE_URL: {app.config['DATABASE_URL']!r} is not a database URL "
+            "(sqlite:///PATH or postgresql+psycopg://USER@HOST/DB)") from exc
+    except (NoSuchModuleError, ImportError) as exc:
+        # A database SQLAlchemy does not know, or whose driver is not installed.
+        raise settings.ConfigError(f"CAMPAIGN_DATABASE_URL: unsupported database: {exc}") from exc
     app.extensions["campaign.library"] = CampaignLibrary(Path(app.config["LETTERS_DIR"]))
 
     csrf.init_app(app)

@@ -16,14 +16,28 @@ from sqlalchemy.engine import make_url
 
 from campaign import interrupts
 from campaign.content.errors import ContentErrors
+from campaign.settings import ConfigError
 
 
 class CampaignGroup(FlaskGroup):
     """FlaskGroup that turns an interruption into one line and the shell's exit status."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # FlaskGroup prints the traceback of an app that does not load; a setting's error is
+        # one line, and the help still lists Flask's own commands.
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            self._load_plugin_commands()
+            return sorted(click.Group.list_commands(self, ctx))
+        return super().list_commands(ctx)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
         except sqlalchemy.exc.DBAPIError as exc:
             raise click.ClickException(_database_problem(ctx, exc)) from None
         except KeyboardInterrupt as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes.util
+import json
 import logging
 import os
 import secrets
@@ -45,6 +46,56 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
+
+
+class ConfigError(ValueError):
+    """A setting the app cannot work with; the message names its ``CAMPAIGN_*`` variable."""
+
+
+JOBS_BACKENDS = ("inprocess", "celery")
+_FOLDERS = ("LETTERS_DIR", "STATIC_DIR", "LOCALES_DIR", "OUTBOX_DIR", "JOBS_DIR")
+_SECONDS = ("SESSION_LIFETIME", "CONFIRMATION_MAX_AGE", "JOBS_STALE_AFTER")
+
+
+def check(config: dict[str, Any]) -> None:
+    """Stops at the first setting of the wrong kind, before it fails somewhere deep inside.
+    ``CAMPAIGN_*`` values are read as JSON when they can be, so ``CAMPAIGN_LETTERS_DIR=123``
+    arrives as a number and ``CAMPAIGN_SESSION_LIFETIME=8h`` as a string."""
+    url = config.get("DATABASE_URL")
+    if not isinstance(url, str) or not url:
+        raise ConfigError(f"CAMPAIGN_DATABASE_URL: {_shown(url)} is not a database URL")
+    for name in _FOLDERS:
+        value = config.get(name)
+        if not isinstance(value, str | os.PathLike) or not str(value):
+            hint = (f" (write ./{value} for a folder of that name)"
+                    if isinstance(value, int | float) and not isinstance(value, bool) else "")
+            raise ConfigError(f"CAMPAIGN_{name}: {_shown(value)} is not a folder path{hint}")
+    for name in (*_SECONDS, "JOBS_WORKERS"):
+        value = config.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ConfigError(f"CAMPAIGN_{name}: {_shown(value)} is not a whole number")
+    if config.get("JOBS_WORKERS", 1) < 1:
+        raise ConfigError(f"CAMPAIGN_JOBS_WORKERS: {config['JOBS_WORKERS']} is below 1")
+    backend = config.get("JOBS_BACKEND")
+    if backend not in JOBS_BACKENDS:
+        raise ConfigError(f"CAMPAIGN_JOBS_BACKEND: {_shown(backend)} is not one of "
+                          f"{', '.join(JOBS_BACKENDS)}")
+
+
+def _shown(value: Any) -> str:
+    """The value as it was written in the environment (JSON), or as Python has it."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        return repr(value)
+
+
+def instance_folder(instance_path: Path) -> None:
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"CAMPAIGN_INSTANCE_PATH: cannot create {instance_path}: "
+                          f"{exc.strerror or exc}") from exc
 
 
 def instance_secret_key(instance_path: Path) -> str:

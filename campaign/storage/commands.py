@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
+from alembic.util import CommandError
 from flask import current_app
 from flask.cli import AppGroup
 
 from campaign.storage import migrate
+
+
+@contextmanager
+def _revision_errors() -> Iterator[None]:
+    # Alembic says what is wrong with a revision (unknown, ambiguous, not reachable) in its
+    # message; the traceback around it adds nothing for the person who typed it.
+    try:
+        yield
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("db", cls=AppGroup)
@@ -19,7 +33,8 @@ def db_group() -> None:
 def upgrade_command(revision: str) -> None:
     """Create or upgrade the database to REVISION (default: the newest)."""
     url = current_app.config["DATABASE_URL"]
-    migrate.upgrade(url, revision)
+    with _revision_errors():
+        migrate.upgrade(url, revision)
     click.echo(f"database at revision {migrate.current_revision(url)}")
 
 
@@ -27,7 +42,8 @@ def upgrade_command(revision: str) -> None:
 @click.argument("revision")
 def downgrade_command(revision: str) -> None:
     """Downgrade the database to REVISION."""
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    with _revision_errors():
+        migrate.downgrade(current_app.config["DATABASE_URL"], revision)
 
 
 @db_group.command("current")

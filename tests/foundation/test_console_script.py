@@ -108,3 +108,36 @@ def test_command_on_database_not_set_up_says_to_run_db_upgrade(tmp_path):
 def test_command_on_database_not_set_up_shows_no_traceback(tmp_path):
     result = _run(tmp_path, "jobs", "list")
     assert "Traceback" not in result.stderr
+
+
+def _only_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    return line
+
+
+def test_database_url_that_does_not_parse_is_named_in_one_line(tmp_path):
+    line = _only_line(_run(tmp_path, "users", "list", CAMPAIGN_DATABASE_URL="garbage"))
+    assert line.startswith("Error: CAMPAIGN_DATABASE_URL: 'garbage' is not a database URL")
+
+
+def test_db_downgrade_to_unknown_revision_says_so_in_one_line(tmp_path):
+    line = _only_line(_run(tmp_path, "db", "downgrade", "nosuchrev"))
+    assert line == "Error: Can't locate revision identified by 'nosuchrev'"
+
+
+def test_letters_dir_read_as_a_number_is_named_in_one_line(tmp_path):
+    line = _only_line(_run(tmp_path, "check", CAMPAIGN_LETTERS_DIR="123"))
+    assert line.startswith("Error: CAMPAIGN_LETTERS_DIR: 123 is not a folder path")
+
+
+def test_instance_path_that_cannot_be_created_is_named_in_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    instance = tmp_path / "a-file" / "instance"
+    line = _only_line(_run(tmp_path, "users", "list", CAMPAIGN_INSTANCE_PATH=str(instance)))
+    assert line == f"Error: CAMPAIGN_INSTANCE_PATH: cannot create {instance}: Not a directory"
+
+
+def test_unknown_jobs_backend_is_refused(tmp_path):
+    line = _only_line(_run(tmp_path, "jobs", "list", CAMPAIGN_JOBS_BACKEND="bogus"))
+    assert line == 'Error: CAMPAIGN_JOBS_BACKEND: "bogus" is not one of inprocess, celery'
