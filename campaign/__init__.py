@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # pikepdf says at INFO level that it loaded, in every mail merge.
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)
     settings.warn_if_slow_fonts()
 
     try:

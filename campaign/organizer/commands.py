@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -95,7 +96,10 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 # --- jobs run from the command line, with a progress bar -----------------------------------------
 
 def _run_with_bar(kind: str, params: dict, slug: str, label: str, about: str | None = None):
-    with click.progressbar(length=1, label=label, show_pos=True, file=sys.stderr) as bar:
+    # Off a terminal (a log, cron) the bar would be its bare label, glued to the next output:
+    # the command's own result line says what was done.
+    shown = sys.stderr if sys.stderr.isatty() else io.StringIO()
+    with click.progressbar(length=1, label=label, show_pos=True, file=shown) as bar:
         def on_progress(done: int, total: int) -> None:
             if total and bar.length != total:
                 bar.length = total
@@ -241,7 +245,7 @@ def jobs_wait(job_id: str, timeout: float) -> None:
         raise click.ClickException(f"no job {job_id}")
     deadline = time.monotonic() + timeout
     with click.progressbar(length=max(job.progress_total, 1), label=job.kind,
-                           file=sys.stderr) as bar:
+                           file=sys.stderr if sys.stderr.isatty() else io.StringIO()) as bar:
         while job.status not in ("done", "failed") and time.monotonic() < deadline:
             time.sleep(0.5)
             job = jobs.get_job(job_id)

@@ -141,3 +141,12 @@ def test_instance_path_that_cannot_be_created_is_named_in_one_line(tmp_path):
 def test_unknown_jobs_backend_is_refused(tmp_path):
     line = _only_line(_run(tmp_path, "jobs", "list", CAMPAIGN_JOBS_BACKEND="bogus"))
     assert line == 'Error: CAMPAIGN_JOBS_BACKEND: "bogus" is not one of inprocess, celery'
+
+
+def test_letter_batch_does_not_log_pikepdf_start(tmp_path):
+    out = tmp_path / "one.pdf"
+    result = _run(tmp_path, "letter", "batch", "--campaign", SLUG, "--recipient", "emb-kr",
+                  "--locale", "en", "--signers", str(_signers_csv(tmp_path / "one.csv", rows=1)),
+                  "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "pikepdf" not in result.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -148,12 +150,35 @@ def test_write_atomically_keeps_old_file_when_writing_fails(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
-def test_job_cli_progress_bar_for_export(runner, add_signatures, tmp_path):
+def _export_command(sqlite_url, tmp_path, stderr) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
+                   "CAMPAIGN_DATABASE_URL": sqlite_url}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "campaign"), "signatures", "export", "--campaign",
+         SLUG, "-o", str(tmp_path / "e.csv")],
+        stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment, timeout=120,
+        check=False)
+
+
+def test_export_command_on_a_terminal_shows_progress_bar(add_signatures, sqlite_url, tmp_path):
     add_signatures([("Someone", True)])
-    result = runner.invoke(args=["signatures", "export", "--campaign", SLUG,
-                                 "-o", str(tmp_path / "x.csv")])
-    assert result.exit_code == 0
-    assert "export" in result.output
+    controller, terminal = pty.openpty()
+    try:
+        result = _export_command(sqlite_url, tmp_path, terminal)
+        os.close(terminal)
+        shown = b""
+        while select.select([controller], [], [], 1)[0]:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+    assert result.returncode == 0
+    assert b"export" in shown and b"1/1" in shown
 
 
 @pytest.fixture
@@ -237,3 +262,8 @@ def test_failed_packet_command_shows_no_traceback(failed_packet):
 def test_failed_packet_command_names_the_output_file(failed_packet):
     result, out_dir = failed_packet
     assert result.stderr.splitlines()[-1] == f"Error: {out_dir / 'emb-us.pdf'}: Is a directory"
+
+
+def test_export_command_off_a_terminal_prints_no_progress(sqlite_url, tmp_path):
+    result = _export_command(sqlite_url, tmp_path, subprocess.PIPE)
+    assert (result.returncode, result.stderr) == (0, "")
