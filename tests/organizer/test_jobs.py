@@ -240,8 +240,9 @@ def test_failed_job_traceback_is_logged_at_debug_level_only(app, tmp_path, caplo
 
 
 @pytest.fixture
-def failed_packet(app, sqlite_url, tmp_path):
+def failed_packet(app, sqlite_url, tmp_path, add_signatures):
     """``campaign packet`` whose PDF cannot be written: a folder has the file's name."""
+    add_signatures([("Ann Lee", True, "US")], recipient="emb-us")
     out_dir = tmp_path / "packets"
     (out_dir / "emb-us.pdf").mkdir(parents=True)
     environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
