@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from functools import cache
@@ -53,6 +54,8 @@ def _split_items(text: str, path: Path) -> tuple[list[tuple[int, Any]], list[Pro
             obj, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             return items, [Problem(path, exc.lineno, f"invalid JSON: {exc.msg}")]
+        except RecursionError:
+            return items, [Problem(path, _line_of(text, pos), "invalid JSON: nested too deeply")]
         items.append((_line_of(text, pos), obj))
         pos = ws.match(text, end).end()
         if pos < len(text) and text[pos] == ",":
@@ -122,6 +125,36 @@ def _titles(custom: dict[str, Any]) -> dict[str, str]:
     return {str(k).replace("_", "-"): str(v) for k, v in titles.items() if isinstance(v, str) and v}
 
 
+def _date_problems(value: Any) -> list[str]:
+    """A date that would be printed wrong or silently shortened in a letter."""
+    if not isinstance(value, dict) or not value.get("date-parts"):
+        return []
+    problems = []
+    for parts in value["date-parts"]:
+        if any(not str(p).strip().lstrip("-").isdigit() for p in parts):
+            problems.append(f"issued date-parts {parts} must be numbers (year, month, day)")
+            continue
+        numbers = [int(str(p)) for p in parts]
+        if len(numbers) >= 2 and not (1 <= numbers[1] <= 12 or 21 <= numbers[1] <= 24):
+            problems.append(f"issued month {numbers[1]} is not a month (1-12, or 21-24 for a "
+                            "season)")
+        elif len(numbers) >= 3 and numbers[1] <= 12:
+            try:
+                dt.date(numbers[0], numbers[1], numbers[2])
+            except ValueError:
+                problems.append(f"issued date {numbers[0]}-{numbers[1]:02d}-{numbers[2]:02d} "
+                                "does not exist")
+    return problems
+
+
+def _url_problems(value: Any) -> list[str]:
+    url = _text(value)
+    if url and not re.match(r"^https?://", url, re.IGNORECASE):
+        return [f"URL '{url[:60]}' is not a web address (http:// or https://): it is printed "
+                "as text"]
+    return []
+
+
 def parse_sources(path: Path) -> tuple[dict[str, Source], list[Problem]]:
     """Loads and validates every source; returns them in file order with every problem found."""
     try:
@@ -150,6 +183,13 @@ def parse_sources(path: Path) -> tuple[dict[str, Source], list[Problem]]:
         if source_id in sources:
             problems.append(Problem(path, line, f"duplicate source id '{source_id}' (first on line "
                                                 f"{sources[source_id].line})"))
+            continue
+        # A URL that is no web address is printed as text, never linked: a warning.
+        problems.extend(Problem(path, line, f"{label}: {m}", "warning")
+                        for m in _url_problems(item.get("URL")))
+        date_problems = _date_problems(item.get("issued"))
+        if date_problems:
+            problems.extend(Problem(path, line, f"{label}: {m}") for m in date_problems)
             continue
         custom = item.get("custom") or {}
         sources[source_id] = Source(

@@ -143,3 +143,37 @@ def test_library_unknown_slug_raises_key_error(letters_dir):
 
     with pytest.raises(KeyError):
         CampaignLibrary(letters_dir).get("nothing-here")
+
+
+@pytest.mark.parametrize(("parts", "expected"), [
+    ([2023, 13], "issued month 13 is not a month"),
+    ([2023, 2, 30], "issued date 2023-02-30 does not exist"),
+    ([2023, "x"], "must be numbers"),
+])
+def test_sources_refuse_dates_that_would_print_wrong(tmp_path, parts, expected):
+    path = _write_sources(tmp_path, [{"id": "a", "type": "book",
+                                      "issued": {"date-parts": [parts]}}])
+    sources, problems = parse_sources(path)
+    assert "a" not in sources
+    assert [p.line for p in problems] == [2] and expected in problems[0].message
+
+
+def test_sources_accept_a_season_as_month(tmp_path):
+    path = _write_sources(tmp_path, [{"id": "a", "type": "book",
+                                      "issued": {"date-parts": [[2023, 22]]}}])
+    assert parse_sources(path)[1] == []
+
+
+def test_sources_warn_about_a_url_that_is_no_web_address(tmp_path):
+    path = _write_sources(tmp_path, [{"id": "a", "type": "book", "URL": "javascript:alert(1)"}])
+    sources, problems = parse_sources(path)
+    assert "a" in sources
+    assert [(p.severity, "is not a web address" in p.message) for p in problems] == \
+        [("warning", True)]
+
+
+def test_sources_nested_too_deeply_are_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "sources.json"
+    path.write_text("[" + "[" * 100_000 + "]" * 100_000 + "]", encoding="utf-8")
+    _sources, problems = parse_sources(path)
+    assert problems and "nested too deeply" in problems[0].message
