@@ -28,8 +28,10 @@ def normalise_login(email: str) -> str:
 
 
 def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    # Spaces at the ends do not count: ten spaces are no password.
+    if len((password or "").strip()) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters "
+                           "(spaces at the ends do not count)")
 
 
 def add_user(session: Session, email: str, role: str, password: str) -> User:

@@ -200,10 +200,14 @@ def set_user_password(user_id: int):
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for("admin.users"))
-    with database().session() as db:
-        user = _user_or_404(db, user_id)
-        accounts.set_password(db, user.email, form.password.data)
-        email = user.email
+    try:
+        with database().session() as db:
+            user = _user_or_404(db, user_id)
+            accounts.set_password(db, user.email, form.password.data)
+            email = user.email
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
     current_app.logger.info("password of %s changed by %s", email, _actor())
     flash(_("The password of %(email)s is changed; their other sessions have ended.",
             email=email), "info")

@@ -158,3 +158,11 @@ def test_remove_without_confirmation_asks_on_a_page_and_keeps_the_account(app, a
     assert 'name="confirmed" value="yes"' in page
     assert "org@example.org" in _emails(app)
 
+
+
+def test_set_password_of_spaces_is_refused(app, admin_client, add_user, login):
+    user_id = add_user("org@example.org", "organizer")
+    response = admin_client.post(f"/admin/users/{user_id}/password",
+                                 data={"password": " " * 12, "confirm": " " * 12})
+    assert response.status_code == 302
+    assert login(app.test_client(), "org@example.org", PASSWORD).status_code == 302
