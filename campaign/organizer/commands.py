@@ -117,6 +117,10 @@ def _run_with_bar(kind: str, params: dict, slug: str, label: str, about: str | N
     return job
 
 
+def _signatures(count: int) -> str:
+    return f"{count:,} signature" + ("" if count == 1 else "s")
+
+
 @click.command("packet")
 @click.option("--campaign", "slug", required=True, help="The campaign's slug.")
 @click.option("--recipient", help="A recipient id (see recipients.csv).")
@@ -148,7 +152,7 @@ def packet_command(slug: str, recipient: str | None, all_recipients: bool,
                                        "out_dir": str(out_dir.resolve())},
                             slug, recipient_id, about=recipient_id)
         summary = job.result.get("summary", {})
-        click.echo(f"{job.output_path}: {summary.get('signatures', 0)} signatures, "
+        click.echo(f"{job.output_path}: {_signatures(summary.get('signatures', 0))}, "
                    f"{summary.get('pages', 0)} pages")
 
 
@@ -176,7 +180,7 @@ def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: 
                                        "bom": bom, "out": str(out.resolve())}, slug, "export")
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{out}: {job.result.get('summary', {}).get('signatures', 0)} signatures")
+    click.echo(f"{out}: {_signatures(job.result.get('summary', {}).get('signatures', 0))}")
 
 
 @signatures_group.command("import")

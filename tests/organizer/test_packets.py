@@ -125,3 +125,11 @@ def test_packets_for_all_skip_recipients_without_signatures(app, runner, add_sig
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.pdf")) == ["emb-kr.pdf"]
     assert "without confirmed signatures: no packet" in result.output
+
+
+def test_packet_command_counts_one_signature_in_the_singular(app, runner, add_signatures,
+                                                             tmp_path):
+    add_signatures([("Kim", True)])
+    result = runner.invoke(args=["packet", "--campaign", "stop-forced-repatriation",
+                                 "--recipient", "emb-kr", "-o", str(tmp_path)])
+    assert ": 1 signature, " in result.output
