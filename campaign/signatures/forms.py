@@ -118,7 +118,9 @@ class SignForm(FlaskForm):
             return _wtforms_translations(str(get_locale() or "en"))
 
     name = StringField(_l("Your name"), validators=[_rule(rules.validate_name)])
-    email = EmailField(_l("Email address"), validators=[_rule(rules.validate_email_address)])
+    # An address reads left to right on a right-to-left page too.
+    email = EmailField(_l("Email address"), validators=[_rule(rules.validate_email_address)],
+                       render_kw={"dir": "ltr"})
     country = SelectField(_l("Country"), validators=[_rule(rules.validate_country)],
                           validate_choice=False)
     city = StringField(_l("City (optional)"), validators=[_rule(rules.validate_city)])

@@ -177,3 +177,9 @@ def test_session_opens_with_a_fallback_key_after_the_secret_key_changes(make_app
     app.config.update(SECRET_KEY="a-new-secret-key", SECRET_KEY_FALLBACKS=["test-secret-key"])
     with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
         assert app.session_interface.open_session(app, flask.request) == {"user": "organizer"}
+
+
+def test_email_field_reads_left_to_right_on_arabic_page(client):
+    page = client.get("/ar/c/stop-forced-repatriation/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*dir="ltr"[^>]*id="email"|<input[^>]*id="email"[^>]*dir="ltr"',
+                     page)
