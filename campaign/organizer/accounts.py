@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,7 +44,9 @@ def add_user(session: Session, email: str, role: str, password: str) -> User:
         raise AccountError(f"'{email}' is not a valid email address") from None
     _check_password(password)
     if session.scalar(select(User).where(User.email == address)) is not None:
-        raise AccountError(f"a user with the email {address} exists already")
+        # Translators: shown on the accounts page when adding an account.
+        raise AccountError(_("An account with the email %(email)s exists already.",
+                             email=address))
     user = User(email=address, role=role, active=True, created_at=utcnow(),
                 password_hash=generate_password_hash(password, method="scrypt"))
     session.add(user)

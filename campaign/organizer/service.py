@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from babel import Locale
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -145,15 +146,16 @@ def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.d
     if method not in DELIVERY_METHODS:
         raise OrganizerError(f"unknown delivery method '{method}'")
     if delivered_on > dt.date.today() + dt.timedelta(days=1):
-        raise OrganizerError("the delivery date is in the future")
+        raise OrganizerError(_("The delivery date is in the future."))
     file_name = content_type = None
     if receipt:
         limit = int(current_app.config.get("RECEIPT_MAX_BYTES", DEFAULT_RECEIPT_MAX))
         if len(receipt) > limit:
-            raise OrganizerError(f"the receipt is larger than {limit // (1024 * 1024)} MB")
+            raise OrganizerError(_("The receipt is larger than %(size)s MB.",
+                                   size=limit // (1024 * 1024)))
         content_type = receipt_type(receipt[:16])
         if content_type is None:
-            raise OrganizerError("the receipt must be a PDF, PNG or JPEG file")
+            raise OrganizerError(_("The receipt must be a PDF, PNG or JPEG file."))
         folder = receipts_dir()
         folder.mkdir(parents=True, exist_ok=True)
         file_name = secrets.token_hex(16) + RECEIPT_TYPES[content_type]
@@ -208,8 +210,8 @@ def request_packet(campaign: Campaign, recipient_id: str | None, *, by: str | No
     if recipient_id is not None:
         with database().session() as session:
             if _confirmed_of(session, campaign.slug, recipient_id) == 0:
-                raise OrganizerError(f"no confirmed signatures for '{recipient_id}' yet: "
-                                     "nothing to deliver")
+                raise OrganizerError(_("No confirmed signatures for %(recipient)s yet: there "
+                                       "is nothing to deliver.", recipient=recipient_id))
     params: dict[str, str] = {"campaign": campaign.slug}
     if out_dir:
         params["out_dir"] = out_dir
@@ -228,8 +230,9 @@ def request_mail_merge(campaign: Campaign, recipient_id: str, fmt: str, *,
     # Said now rather than by a job that fails a moment later.
     with database().session() as session:
         if _confirmed_of(session, campaign.slug, recipient_id, named_only=True) == 0:
-            raise OrganizerError(f"no confirmed signer of '{recipient_id}' agreed to show their "
-                                 "name: there is no personal letter to print")
+            raise OrganizerError(_("No confirmed signer of %(recipient)s agreed to show their "
+                                   "name: there is no personal letter to print.",
+                                   recipient=recipient_id))
     return jobs.submit("mailmerge", {"campaign": campaign.slug, "recipient": recipient_id,
                                      "format": fmt}, campaign_slug=campaign.slug, created_by=by)
 

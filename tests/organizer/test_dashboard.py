@@ -49,6 +49,22 @@ def test_build_button_starts_packet_job_and_shows_it(app, organizer_client, add_
     assert pdf.data.startswith(b"%PDF")
 
 
+def test_build_button_for_recipient_without_signatures_says_so_in_page_language(
+        organizer_client):
+    response = organizer_client.post(f"/admin/c/{SLUG}/packets", data={"recipient": "emb-kr"},
+                                     headers={"Accept-Language": "ko"}, follow_redirects=True)
+    assert "emb-kr 앞으로 확인된 서명이 아직 없습니다" in response.get_data(as_text=True)
+
+
+def test_mail_merge_where_no_signer_shows_a_name_is_refused_at_once(organizer_client,
+                                                                  add_signatures):
+    add_signatures([("Hidden Person", False)])
+    response = organizer_client.post(f"/admin/c/{SLUG}/mail-merge",
+                                     data={"recipient": "emb-kr", "format": "pdf"},
+                                     follow_redirects=True)
+    assert "agreed to show their name" in response.get_data(as_text=True)
+
+
 def _dashboard_with_terms(make_app, letters_dir, login, terms: dict[str, dt.date]) -> str:
     path = letters_dir / SLUG / "recipients.csv"
     rows = path.read_text(encoding="utf-8").splitlines()
