@@ -8,13 +8,14 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaign.app_context import database, library
 from campaign.content.model import Campaign
 from campaign.jobs import JobContext, JobFailed, JobOutput
 from campaign.organizer.exports import export_signatures
-from campaign.organizer.packets import PacketError, build_packet, confirmed_count
+from campaign.organizer.packets import PacketError, build_packet
+from campaign.organizer.service import confirmed_count
 from campaign.signatures.models import CONFIRMED, Signature
 from campaign.storage.files import write_atomically
 
@@ -101,9 +102,7 @@ def mail_merge_job(context: JobContext) -> JobOutput:
         raise JobFailed(f"unknown recipient '{recipient_id}'")
     fmt = context.params.get("format", "pdf")
     with database().session() as session:
-        total = session.scalar(select(func.count(Signature.id)).where(
-            Signature.campaign_slug == campaign.slug, Signature.recipient_id == recipient_id,
-            Signature.status == CONFIRMED, Signature.show_name.is_(True))) or 0
+        total = confirmed_count(session, campaign.slug, recipient_id, named_only=True)
     if not total:
         raise JobFailed("no confirmed signer of this recipient agreed to show their name")
     context.progress(0, total, force=True)

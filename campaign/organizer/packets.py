@@ -23,13 +23,14 @@ from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.app_context import database
 from campaign.content.model import Campaign, Recipient
 from campaign.organizer.annex import AnnexLayout, AnnexLine, HtmlPart, render_annex
 from campaign.organizer.pdfparts import merge_and_number
+from campaign.organizer.service import confirmed_count
 from campaign.signatures.models import CONFIRMED, Signature
 from campaign.signatures.rules import neutralise_cell
 from campaign.storage.files import write_atomically
@@ -73,12 +74,6 @@ def _locale(locale: str) -> Locale:
 
 def country_name(code: str, locale: Locale) -> str:
     return locale.territories.get(code.upper(), code) if code else ""
-
-
-def confirmed_count(session: Session, slug: str, recipient_id: str) -> int:
-    return session.scalar(select(func.count(Signature.id)).where(
-        Signature.campaign_slug == slug, Signature.recipient_id == recipient_id,
-        Signature.status == CONFIRMED)) or 0
 
 
 def stream_confirmed(session: Session, slug: str, recipient_id: str):

@@ -193,8 +193,10 @@ def user_emails(ids: set[int]) -> dict[int, str]:
 
 # --- jobs ---------------------------------------------------------------------------------------
 
-def _confirmed_of(session: Session, slug: str, recipient_id: str, *,
-                  named_only: bool = False) -> int:
+def confirmed_count(session: Session, slug: str, recipient_id: str, *,
+                    named_only: bool = False) -> int:
+    """Confirmed signatures routed to a recipient (``named_only``: of signers who agreed to show
+    their name, those a personal letter can be signed for)."""
     where = [Signature.campaign_slug == slug, Signature.recipient_id == recipient_id,
              Signature.status == CONFIRMED]
     if named_only:
@@ -209,7 +211,7 @@ def request_packet(campaign: Campaign, recipient_id: str | None, *, by: str | No
         raise OrganizerError(f"unknown recipient '{recipient_id}'")
     if recipient_id is not None:
         with database().session() as session:
-            if _confirmed_of(session, campaign.slug, recipient_id) == 0:
+            if confirmed_count(session, campaign.slug, recipient_id) == 0:
                 raise OrganizerError(_("No confirmed signatures for %(recipient)s yet: there "
                                        "is nothing to deliver.", recipient=recipient_id))
     params: dict[str, str] = {"campaign": campaign.slug}
@@ -229,7 +231,7 @@ def request_mail_merge(campaign: Campaign, recipient_id: str, fmt: str, *,
         raise OrganizerError(f"unknown mail-merge format '{fmt}'")
     # Said now rather than by a job that fails a moment later.
     with database().session() as session:
-        if _confirmed_of(session, campaign.slug, recipient_id, named_only=True) == 0:
+        if confirmed_count(session, campaign.slug, recipient_id, named_only=True) == 0:
             raise OrganizerError(_("No confirmed signer of %(recipient)s agreed to show their "
                                    "name: there is no personal letter to print.",
                                    recipient=recipient_id))
