@@ -302,13 +302,22 @@ def init(layout: Layout, locale: str, template: Catalog) -> Path:
     return path
 
 
+def compiled(path: Path, locale: str | None = None) -> bytes:
+    """A ``.po`` file compiled to ``.mo`` bytes, fuzzy entries left out as gettext does."""
+    out = io.BytesIO()
+    write_mo(out, read(path, locale), use_fuzzy=False)
+    return out.getvalue()
+
+
+def translations_in_memory(path: Path, locale: str | None = None) -> Translations:
+    """The translations of a ``.po`` file as it is now, without writing its ``.mo``."""
+    return Translations(io.BytesIO(compiled(path, locale)), domain=DOMAIN)
+
+
 def compile_catalog(layout: Layout, locale: str) -> Path:
     """Compiles a locale's catalog to ``messages.mo`` (fuzzy entries left out, as gettext does)."""
-    catalog = read(layout.catalog(locale), locale)
-    out = io.BytesIO()
-    write_mo(out, catalog, use_fuzzy=False)
     target = layout.compiled(locale)
-    write_atomically(target, out.getvalue())
+    write_atomically(target, compiled(layout.catalog(locale), locale))
     return target
 
 
@@ -385,11 +394,7 @@ def current_translations(locales_dir: Path, locale: str) -> tuple[Translations, 
     po_time, mo_time = catalog_stamp(locales_dir, locale)
     if not po_time or (mo_time and mo_time >= po_time):
         return load_translations(locales_dir, locale), None
-    catalog = read(folder / f"{DOMAIN}.po", locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
     why = ("is not compiled" if not mo_time else "is newer than its messages.mo")
-    return (Translations(buffer, domain=DOMAIN),
+    return (translations_in_memory(folder / f"{DOMAIN}.po", locale),
             f"{folder / (DOMAIN + '.po')} {why}: the letter follows the .po "
             f"(run 'campaign i18n compile')")

@@ -9,12 +9,10 @@ cannot end an HTML attribute it happens to be rendered into (a ``placeholder=""`
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
@@ -83,11 +81,7 @@ def translations_from_po(path: Path) -> Translations:
         cached = _cache.get(path)
         if cached and cached[0] == mtime:
             return cached[1]
-    catalog = catalogs.read(path)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    translations = Translations(buffer, domain=catalogs.DOMAIN)
+    translations = catalogs.translations_in_memory(path)
     with _lock:
         _cache[path] = (mtime, translations)
     return translations
