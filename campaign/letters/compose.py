@@ -49,7 +49,7 @@ from pypdf import PdfReader
 from weasyprint import __version__ as weasyprint_version
 from weasyprint.formatting_structure.boxes import TextBox
 
-from campaign.letters.engine import SOURCES_START, SOURCES_STOP
+from campaign.letters.engine import sources_section
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +146,8 @@ def cut(article_html: str) -> LetterParts:
     # A template may write signer details into the body too; such letters cannot share it.
     shared = (article_html[start.end():sender_lines] + article_html[sender_end:end_start]
               + article_html[end_stop:])
-    sources_start = article_html.find(SOURCES_START, end_stop)
-    sources_stop = article_html.find(SOURCES_STOP, end_stop)
-    sources = article_html[sources_start:sources_stop] if 0 <= sources_start < sources_stop else ""
+    where = sources_section(article_html, end_stop)
+    sources = article_html[where[0]:where[1]] if where else ""
     return LetterParts(article=article_html, start=start.group(1) + start.group(2),
                        tag=start.group(1),
                        sender=head, end=article_html[end_start:end_stop], sources=sources,
@@ -164,10 +163,13 @@ class SharedLayer:
     spacer: float  # px from the join page's content top to the top of the letter's end
     join_bottom: float  # px from the page's foot to the top of the join page's notes (0: none)
     sources_pdf: bytes | None  # the sources annex that goes with this layout
-    sources_pages: int = 0
     # What each page draws (page_text), for the check.
     text: tuple[Counter, ...] = ()
     sources_text: tuple[Counter, ...] = ()
+
+    @property
+    def sources_pages(self) -> int:
+        return len(self.sources_text)
 
 
 @dataclass

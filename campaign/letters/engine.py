@@ -223,15 +223,20 @@ class LetterEngine:
         after the list of signatures. Numbered as the letter's notes, so only cited sources."""
         plan = self.plan(campaign, recipient_id, locale)
         article = self.article_html(plan, None, signature_count=signature_count)
-        author = self.translations(plan.locale).gettext(campaign.organisation)
-        start, stop = article.find(SOURCES_START), article.find(SOURCES_STOP)
+        author = self._organisation(plan)
+        where = sources_section(article)
         tag = re.match(r"\s*(<article\b[^>]*>)", article)
-        if tag is None or not 0 <= start < stop:
+        if tag is None or where is None:
             return self.document_html(plan, [article], author=author), ""
+        start, stop = where
         letter = article[:start] + article[stop:]
         sources = f"{tag.group(1)}{article[start:stop]}</article>"
         return (self.document_html(plan, [letter], author=author),
                 self.document_html(plan, [sources], author=author))
+
+    def _organisation(self, plan: LetterPlan) -> str:
+        """The campaign's organisation in the letter's language: it signs cover letters."""
+        return self.translations(plan.locale).gettext(plan.campaign.organisation)
 
     def letter_html(self, campaign: Campaign, recipient_id: str, signer: SignerDetails, *,
                     locale: str | None = None, bilingual: str | None = None,
@@ -246,9 +251,7 @@ class LetterEngine:
                           stylesheet_href: str | None = None) -> str:
         plan = self.plan(campaign, recipient_id, locale)
         article = self.article_html(plan, None, signature_count=signature_count)
-        return self.document_html(plan, [article],
-                                  author=self.translations(plan.locale).gettext(
-                                      campaign.organisation),
+        return self.document_html(plan, [article], author=self._organisation(plan),
                                   stylesheet_href=stylesheet_href)
 
     # --- PDF ----------------------------------------------------------------------------------
@@ -363,8 +366,7 @@ class LetterEngine:
                 sources, sources_text = shared.sources[digest]
                 layouts[key] = compose.SharedLayer(
                     renderer.pdf_bytes(document), pages, spacer, join_bottom, sources,
-                    len(sources_text), text=compose.page_text(document),
-                    sources_text=sources_text)
+                    text=compose.page_text(document), sources_text=sources_text)
                 new_keys.append(index)
         ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
                      compose.end_css(layouts[k] for k in set(keys)), author)
@@ -552,6 +554,14 @@ class LetterEngine:
                 if value:
                     done.add(key[0] if isinstance(key, tuple) else key)
         return done
+
+
+def sources_section(article_html: str, after: int = 0) -> tuple[int, int] | None:
+    """Where a letter's sources annex (SOURCES_START up to SOURCES_STOP) lies in its article,
+    looking from ``after``; None when the letter cites nothing."""
+    start = article_html.find(SOURCES_START, after)
+    stop = article_html.find(SOURCES_STOP, after)
+    return (start, stop) if 0 <= start < stop else None
 
 
 def _template_place(exc: BaseException, template: str) -> str:

@@ -17,7 +17,6 @@ __all__ = [
     "engine",
     "render_batch_files",
     "write_batch_pdf",
-    "render_cover_letter_html",
     "render_cover_letter_parts",
     "render_letter_html",
     "render_letter_pdf",
@@ -50,14 +49,6 @@ def render_letter_html(campaign: Campaign, recipient_id: str, signer: SignerDeta
                        locale: str | None = None, bilingual: str | None = None) -> str:
     return engine().letter_html(campaign, recipient_id, signer, locale=locale,
                                 bilingual=bilingual)
-
-
-def render_cover_letter_html(campaign: Campaign, recipient_id: str, *, locale: str | None = None,
-                             signature_count: int) -> str:
-    """The letter signed by the campaign's organisation "on behalf of N signatories", for a
-    delivery packet; style it with ``engine().css_path``."""
-    return engine().cover_letter_html(campaign, recipient_id, locale=locale,
-                                      signature_count=signature_count)
 
 
 def render_cover_letter_parts(campaign: Campaign, recipient_id: str, *,
