@@ -139,13 +139,13 @@ def format_source(source: Source, language: str, locale: Locale, gettext: Gettex
     return _separator(locale).join(parts) + Markup(".")
 
 
-def format_note(source: Source, language: str, locator: str = "") -> Markup:
+def format_note(source: Source, language: str, locale: Locale, locator: str = "") -> Markup:
     """The short form printed at the foot of the page: title and locator. The full reference is
     in the Sources list under the same number; long notes would crowd the page."""
     title = source.title_in(language) or source.container_title or source.id
     text = _title(source, title)
     if locator:
-        text += _separator(Locale.parse(language.replace("-", "_"))) + _field(locator)
+        text += _separator(locale) + _field(locator)
     return text + Markup(".")
 
 
@@ -227,7 +227,7 @@ class Citations:
         if where and new_locator:
             cited.locators.append(where)
         if self.notes and (first or new_locator):
-            text = format_note(source, self._language, where)
+            text = format_note(source, self._language, self._locale, where)
             return Markup(NOTE).format(number=number, text=text)  # noqa: S704 - a constant
         return Markup('<sup class="cite-ref">{}</sup>').format(number)
 
