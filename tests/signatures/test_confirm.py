@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from campaign.signatures import service
 from tests.signatures.factories import COUNT_API, PETITION, form, link_in, rows
 
@@ -105,15 +107,21 @@ def test_confirm_refuses_expired_link(make_app, database_url):
     assert rows(app)[0].status == "pending"
 
 
-def test_confirm_requires_csrf_token(make_app):
+@pytest.fixture
+def csrf_pending(make_app):
+    """An app that checks CSRF tokens, with one pending signature: (app, its confirm token)."""
+    from campaign.signatures.rules import validate_signer
+
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         campaign = app.extensions["campaign.library"].get("stop-forced-repatriation")
-        from campaign.signatures.rules import validate_signer
-
         service.sign(campaign, validate_signer(name="Jane", email="j@example.org",
                                                country="GB"), locale="en", base_url="http://x")
-        token = service.confirmation_token(rows(app)[0])
+        return app, service.confirmation_token(rows(app)[0])
+
+
+def test_confirm_requires_csrf_token(csrf_pending):
+    app, token = csrf_pending
     app.test_client().post(f"/en/confirm/{token}")
     assert rows(app)[0].status == "pending"
 
@@ -132,15 +140,8 @@ def test_milestone_recorded_when_goal_quarter_reached(sig_app, sig_client, outbo
     assert [(percent, n) for percent, _, n in reached] == [(25, 1), (50, 2)]
 
 
-def test_confirm_with_expired_session_opens_the_confirm_page_again(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        campaign = app.extensions["campaign.library"].get("stop-forced-repatriation")
-        from campaign.signatures.rules import validate_signer
-
-        service.sign(campaign, validate_signer(name="Jane", email="j@example.org",
-                                               country="GB"), locale="en", base_url="http://x")
-        token = service.confirmation_token(rows(app)[0])
+def test_confirm_with_expired_session_opens_the_confirm_page_again(csrf_pending):
+    app, token = csrf_pending
     client = app.test_client()
     response = client.post(f"/en/confirm/{token}", data={"csrf_token": "stale"})
     assert response.status_code == 303 and response.location == f"/en/confirm/{token}"
