@@ -167,11 +167,16 @@ def test_compile_command_reports_invalid_catalog_with_line(make_app, tmp_path):
     assert f"locales/fr/LC_MESSAGES/messages.po:{line}: invalid syntax" in result.output
 
 
+def i18n_command(make_app, copy_layout, *args: str):
+    """``campaign i18n ARGS`` on the copied catalogs."""
+    app = make_app(LOCALES_DIR=str(copy_layout.locales_dir))
+    return app.test_cli_runner().invoke(args=["i18n", *args])
+
+
 def test_update_command_without_template_fails_naming_extract(make_app, copy_layout):
     copy_layout.template.unlink()
 
-    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "update"])
+    result = i18n_command(make_app, copy_layout, "update")
 
     assert result.exit_code == 1
     assert "locales/messages.pot: missing: run 'campaign i18n extract'" in result.output
@@ -189,8 +194,7 @@ def _latin1_byte_near_the_end(path: Path) -> int:
 def test_compile_command_byte_not_utf8_fails_with_its_line(make_app, copy_layout):
     line = _latin1_byte_near_the_end(copy_layout.catalog("ko"))
 
-    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "compile", "--quiet"])
+    result = i18n_command(make_app, copy_layout, "compile", "--quiet")
 
     assert result.exit_code == 1
     assert f"ko/LC_MESSAGES/messages.po:{line}: byte 0xe9 is not UTF-8" in result.output
@@ -199,8 +203,7 @@ def test_compile_command_byte_not_utf8_fails_with_its_line(make_app, copy_layout
 def test_stats_command_byte_not_utf8_fails_with_its_line(make_app, copy_layout):
     line = _latin1_byte_near_the_end(copy_layout.catalog("ko"))
 
-    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "stats"])
+    result = i18n_command(make_app, copy_layout, "stats")
 
     assert result.exit_code == 1
     assert f"ko/LC_MESSAGES/messages.po:{line}: byte 0xe9 is not UTF-8" in result.output
@@ -213,8 +216,7 @@ def test_compile_command_latin1_charset_header_fails_with_its_line(make_app, cop
     line = next(number for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                 if text.startswith('"Content-Type'))
 
-    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "compile", "--quiet"])
+    result = i18n_command(make_app, copy_layout, "compile", "--quiet")
 
     assert result.exit_code == 1
     assert f"fr/LC_MESSAGES/messages.po:{line}: the header says charset=latin-1" in result.output
@@ -234,8 +236,7 @@ def _rename_locator_placeholder(path: Path) -> int:
 def test_compile_command_broken_placeholder_fails_with_line(make_app, copy_layout):
     line = _rename_locator_placeholder(copy_layout.catalog("ko"))
 
-    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "compile", "--quiet"])
+    result = i18n_command(make_app, copy_layout, "compile", "--quiet")
 
     assert result.exit_code == 1
     assert f"ko/LC_MESSAGES/messages.po:{line}: printf: Added printf variable: %(loc)s" \
@@ -246,8 +247,7 @@ def test_compile_command_broken_placeholder_keeps_previous_mo(make_app, copy_lay
     before = copy_layout.compiled("ko").read_bytes()
     _rename_locator_placeholder(copy_layout.catalog("ko"))
 
-    make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "compile", "--quiet"])
+    i18n_command(make_app, copy_layout, "compile", "--quiet")
 
     assert copy_layout.compiled("ko").read_bytes() == before
 
@@ -255,8 +255,7 @@ def test_compile_command_broken_placeholder_keeps_previous_mo(make_app, copy_lay
 def test_stats_command_configured_language_without_catalog_shows_it(make_app, copy_layout):
     shutil.rmtree(copy_layout.locales_dir / "ko")
 
-    result = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_cli_runner().invoke(
-        args=["i18n", "stats"])
+    result = i18n_command(make_app, copy_layout, "stats")
 
     row = next(line for line in result.output.splitlines() if line.startswith("ko "))
     assert row.split(None, 1)[1] == f"no catalog: {copy_layout.catalog('ko')} is missing"
