@@ -219,7 +219,9 @@ def form_again(endpoint: str | None, args: dict):
     dropped or expired), ready to send again, or None for other forms. The petition is shown
     with what was typed; the confirm and erase pages are opened again."""
     locale = args.get("locale")
-    if endpoint == "public.sign" and locale in current_app.config["LANGUAGES"]:
+    if locale not in current_app.config["LANGUAGES"]:
+        return None
+    if endpoint == "public.sign":
         campaign = _campaign(args["slug"])
         form = SignForm()
         form.set_countries(locale)
@@ -227,8 +229,7 @@ def form_again(endpoint: str | None, args: dict):
         return _petition_page(campaign, locale, form, status=400, notice=_(
             "Nothing was sent yet: the page had been open a long time. Please check your "
             "details and press Sign again."))
-    if endpoint in ("public.confirm", "public.erase") and locale in \
-            current_app.config["LANGUAGES"]:
+    if endpoint in ("public.confirm", "public.erase"):
         flash(_("Nothing was sent yet: the page had been open a long time. Please press the "
                 "button again."), "info")
         page = "public.confirm_page" if endpoint == "public.confirm" else "public.my_signature"
