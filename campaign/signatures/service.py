@@ -447,22 +447,23 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
     if existing.status == PENDING:
         # Signing again before confirming corrects what was typed (a misspelt name, another
         # country): the pending signature takes the new details, which the mail shows.
-        _send_confirmation(_update_pending(existing.id, campaign, signer, locale) or existing,
-                           campaign, base_url)
+        if _update_pending(existing.id, campaign, signer, locale):
+            existing = _Addressee(id=existing.id, token_version=existing.token_version,
+                                  name=signer.name, email=existing.email, locale=locale)
+        _send_confirmation(existing, campaign, base_url)
     elif existing.status == CONFIRMED:
         _send_already_signed(existing, campaign, base_url)
 
 
 def _update_pending(signature_id: int, campaign: Campaign, signer: SignerInput,
-                    locale: str) -> _Addressee | None:
-    """Gives a still pending signature the details of a new sign form; None if it is no longer
+                    locale: str) -> bool:
+    """Gives a still pending signature the details of a new sign form; False if it is no longer
     pending."""
     recipient = campaign.default_recipient_for(signer.country)
     db = database()
-    with db.writer(), db.session() as session:
-        connection = session.connection()
-        # Only the campaign's pending total is counted, and per country only confirmed
-        # signatures: no counter moves until the signature is confirmed.
+    # Only the campaign's pending total is counted, and per country only confirmed signatures:
+    # no counter moves until the signature is confirmed.
+    with db.engine.connect() as connection, db.writer(), connection.begin():
         changed = connection.execute(
             update(_signatures)
             .where(_signatures.c.id == signature_id, _signatures.c.status == PENDING)
@@ -470,11 +471,7 @@ def _update_pending(signature_id: int, campaign: Campaign, signer: SignerInput,
                     postcode=signer.postcode, message=signer.message,
                     show_name=signer.show_name, updates=signer.updates, locale=locale,
                     recipient_id=recipient.id)).rowcount
-        if changed != 1:
-            return None
-        signature = session.get(Signature, signature_id)
-        return _Addressee(id=signature.id, token_version=signature.token_version,
-                          name=signature.name, email=signature.email, locale=signature.locale)
+        return changed == 1
 
 
 def pending_signature(token: str) -> SignatureView:
