@@ -187,3 +187,9 @@ class Campaign:
 
     def is_open(self, today: dt.date) -> bool:
         return self.opens <= today <= self.closes
+
+    def state(self, today: dt.date) -> str:
+        """``upcoming``, ``open`` or ``closed``: the closing day is the last day to sign."""
+        if today < self.opens:
+            return "upcoming"
+        return "open" if today <= self.closes else "closed"

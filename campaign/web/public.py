@@ -18,7 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_percent
+from flask_babel import format_date, format_percent, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -101,7 +101,8 @@ def share_links(url: str, text: str) -> list[tuple[str, str]]:
     """Plain links to share a page: no third-party script runs on our pages."""
     u, t = quote(url, safe=""), quote(text, safe="")
     return [
-        (_("Email"), f"mailto:?subject={t}&body={t}%0A%0A{u}"),
+        # Translators: a link that shares the petition by email (short, like "X" beside it).
+        (pgettext("share link", "Email"), f"mailto:?subject={t}&body={t}%0A%0A{u}"),
         ("X", f"https://twitter.com/intent/tweet?text={t}&url={u}"),
         ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={u}"),
         ("WhatsApp", f"https://wa.me/?text={t}%20{u}"),
@@ -138,7 +139,9 @@ def root():
 def campaigns(locale: str):
     found = library().all()
     counts = {c.slug: service.count(c.slug).count for c in found}
+    today = utcnow().date()
     return render_template("public/index.html", campaigns=found, counts=counts,
+                           states={c.slug: c.state(today) for c in found},
                            languages=_languages(None))
 
 
@@ -158,7 +161,7 @@ def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int 
         languages=_languages(campaign),
         share=share_links(url, campaign.title),
         delivery_summary=_delivery_summary(campaign.slug),
-        is_open=campaign.is_open(utcnow().date()),
+        state=campaign.state(utcnow().date()),
         retention_days=campaign.retention_days,
         notice=notice,
     ), status
@@ -202,6 +205,11 @@ def sign(locale: str, slug: str):
     try:
         service.sign(campaign, form.signer(), locale=locale, base_url=_base_url())
     except service.CampaignClosed:
+        if campaign.state(utcnow().date()) == "upcoming":
+            return render_template("public/message.html", campaign=campaign,
+                                   heading=_("This petition is not open yet"),
+                                   text=_("It opens for signatures on %(date)s.",
+                                          date=format_date(campaign.opens, "long"))), 409
         return render_template("public/message.html", campaign=campaign,
                                heading=_("This petition is closed"),
                                text=_("It no longer accepts signatures. Thank you for your "

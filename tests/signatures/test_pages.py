@@ -42,6 +42,48 @@ def test_campaign_list_links_petition(client):
     assert 'href="/en/c/stop-forced-repatriation/"' in page
 
 
+@pytest.fixture
+def on_day(monkeypatch):
+    """Sets the site's today (UTC)."""
+    import datetime as dt
+
+    from campaign.web import public
+
+    def set_day(day: str):
+        monkeypatch.setattr(public, "utcnow", lambda: dt.datetime.fromisoformat(day))
+    return set_day
+
+
+def test_campaign_list_says_until_when_a_campaign_is_open(client, on_day):
+    on_day("2027-01-10")
+    page = client.get("/en/").get_data(as_text=True)
+    assert "Open for signatures until September 24, 2027" in page
+
+
+def test_campaign_list_marks_a_closed_campaign(client, on_day):
+    on_day("2027-09-25")
+    page = client.get("/en/").get_data(as_text=True)
+    assert 'class="campaign-state closed"' in page and "Closed on September 24, 2027" in page
+
+
+def test_campaign_list_state_in_the_page_language(client, on_day):
+    on_day("2027-09-25")
+    page = client.get("/de/").get_data(as_text=True)
+    assert "24. September 2027" in page and "Closed on" not in page
+
+
+def test_petition_page_before_opening_says_when_it_opens(client, on_day):
+    on_day("2026-09-01")
+    page = client.get(PETITION).get_data(as_text=True)
+    assert "opens for signatures on September 24, 2026" in page and 'id="sign-form"' not in page
+
+
+def test_petition_page_after_closing_says_when_it_closed(client, on_day):
+    on_day("2027-09-25")
+    page = client.get(PETITION).get_data(as_text=True)
+    assert "closed on September 24, 2027" in page and 'id="sign-form"' not in page
+
+
 def test_unknown_campaign_is_404(client):
     assert client.get("/en/c/nope/").status_code == 404
 
@@ -132,6 +174,11 @@ def test_petition_page_share_links_are_plain_links(client):
     for host in ("twitter.com/intent/tweet", "facebook.com/sharer", "wa.me", "t.me/share",
                  "social-plugins.line.me", "mailto:"):
         assert host in page
+
+
+def test_petition_page_share_by_email_is_named_as_a_link_in_japanese(client):
+    page = client.get("/ja/c/stop-forced-repatriation/").get_data(as_text=True)
+    assert re.search(r'<a [^>]*href="mailto:[^"]*"[^>]*>メール</a>', page)
 
 
 def test_petition_page_shows_delivery_summary_when_provided(app):

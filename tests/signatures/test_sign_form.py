@@ -218,3 +218,18 @@ def test_confirmation_subject_names_the_petition_in_signer_language(sig_client, 
 def test_confirmation_mail_is_signed_by_the_organisers_in_signer_language(sig_client, outbox):
     sig_client.post("/ko/c/stop-forced-repatriation/", data=form())
     assert "— 강제북송 중단 캠페인 주최 측 일동" in outbox.last_text()
+
+
+def test_sign_refused_before_campaign_opens_says_when_it_opens(sig_client, sig_app, outbox,
+                                                                monkeypatch):
+    import datetime as dt
+
+    from campaign.signatures import service
+    from campaign.web import public
+
+    monkeypatch.setattr(service, "utcnow", lambda: dt.datetime(2026, 1, 1))
+    monkeypatch.setattr(public, "utcnow", lambda: dt.datetime(2026, 1, 1))
+    response = sig_client.post(PETITION, data=form())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and rows(sig_app) == []
+    assert "not open yet" in page and "September 24, 2026" in page
