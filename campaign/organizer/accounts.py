@@ -31,17 +31,18 @@ def normalise_login(email: str) -> str:
 def _check_password(password: str) -> None:
     # Spaces at the ends do not count: ten spaces are no password.
     if len((password or "").strip()) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters "
-                           "(spaces at the ends do not count)")
+        raise AccountError(_("The password must have at least %(count)s characters (spaces at "
+                             "the ends do not count).", count=MIN_PASSWORD))
 
 
 def add_user(session: Session, email: str, role: str, password: str) -> User:
     if role not in ROLES:
-        raise AccountError(f"unknown role '{role}' (choose from {', '.join(ROLES)})")
+        raise AccountError(_("Unknown role %(role)s: choose from %(roles)s.", role=role,
+                             roles=", ".join(ROLES)))
     try:
         address = normalise_login(validate_email_address(email))
     except InvalidSignature:
-        raise AccountError(f"'{email}' is not a valid email address") from None
+        raise AccountError(_("%(email)s is not a valid email address.", email=email)) from None
     _check_password(password)
     if session.scalar(select(User).where(User.email == address)) is not None:
         # Translators: shown on the accounts page when adding an account.
@@ -65,19 +66,22 @@ def list_users(session: Session) -> list[User]:
 def remove_user(session: Session, email: str) -> None:
     user = find_user(session, email)
     if user is None:
-        raise AccountError(f"no user with the email {normalise_login(email)}")
+        raise AccountError(_("There is no account with the email %(email)s.",
+                             email=normalise_login(email)))
     if user.role == ADMIN and user.active and session.scalar(
             select(func.count()).select_from(User).where(
                 User.role == ADMIN, User.active.is_(True))) == 1:
         # Nobody could manage the accounts from the web pages any more.
-        raise AccountError(f"{user.email} is the last admin; add another admin first")
+        raise AccountError(_("%(email)s is the last admin: add another admin first.",
+                             email=user.email))
     session.delete(user)
 
 
 def set_password(session: Session, email: str, password: str) -> User:
     user = find_user(session, email)
     if user is None:
-        raise AccountError(f"no user with the email {normalise_login(email)}")
+        raise AccountError(_("There is no account with the email %(email)s.",
+                             email=normalise_login(email)))
     _check_password(password)
     user.password_hash = generate_password_hash(password, method="scrypt")
     return user

@@ -142,9 +142,9 @@ def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.d
                     receipt: bytes | None = None) -> int:
     """Adds a delivery to the log (with the receipt scan, if any, under a random name)."""
     if recipient_id not in campaign.recipients:
-        raise OrganizerError(f"unknown recipient '{recipient_id}'")
+        raise OrganizerError(_("Unknown recipient: %(recipient)s.", recipient=recipient_id))
     if method not in DELIVERY_METHODS:
-        raise OrganizerError(f"unknown delivery method '{method}'")
+        raise OrganizerError(_("Unknown delivery method: %(method)s.", method=method))
     if delivered_on > dt.date.today() + dt.timedelta(days=1):
         raise OrganizerError(_("The delivery date is in the future."))
     file_name = content_type = None
@@ -208,7 +208,7 @@ def request_packet(campaign: Campaign, recipient_id: str | None, *, by: str | No
                    out_dir: str | None = None) -> str:
     """Queues the packet of one recipient, or of every recipient (``None``); returns the job id."""
     if recipient_id is not None and recipient_id not in campaign.recipients:
-        raise OrganizerError(f"unknown recipient '{recipient_id}'")
+        raise OrganizerError(_("Unknown recipient: %(recipient)s.", recipient=recipient_id))
     if recipient_id is not None:
         with database().session() as session:
             if confirmed_count(session, campaign.slug, recipient_id) == 0:
@@ -226,9 +226,9 @@ def request_packet(campaign: Campaign, recipient_id: str | None, *, by: str | No
 def request_mail_merge(campaign: Campaign, recipient_id: str, fmt: str, *,
                        by: str | None) -> str:
     if recipient_id not in campaign.recipients:
-        raise OrganizerError(f"unknown recipient '{recipient_id}'")
+        raise OrganizerError(_("Unknown recipient: %(recipient)s.", recipient=recipient_id))
     if fmt not in ("pdf", "zip"):
-        raise OrganizerError(f"unknown mail-merge format '{fmt}'")
+        raise OrganizerError(_("Unknown mail-merge format: %(format)s.", format=fmt))
     # Said now rather than by a job that fails a moment later.
     with database().session() as session:
         if confirmed_count(session, campaign.slug, recipient_id, named_only=True) == 0:
@@ -242,6 +242,6 @@ def request_mail_merge(campaign: Campaign, recipient_id: str, fmt: str, *,
 def request_export(campaign: Campaign, *, fmt: str = "csv", status: str = "confirmed",
                    bom: bool = False, by: str | None) -> str:
     if fmt not in EXPORT_FORMATS:
-        raise OrganizerError(f"unknown export format '{fmt}'")
+        raise OrganizerError(_("Unknown export format: %(format)s.", format=fmt))
     return jobs.submit("export", {"campaign": campaign.slug, "format": fmt, "status": status,
                                   "bom": bom}, campaign_slug=campaign.slug, created_by=by)

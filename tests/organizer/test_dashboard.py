@@ -65,6 +65,21 @@ def test_mail_merge_where_no_signer_shows_a_name_is_refused_at_once(organizer_cl
     assert "agreed to show their name" in response.get_data(as_text=True)
 
 
+def test_mail_merge_with_an_unknown_format_is_refused_in_page_language(organizer_client,
+                                                                      add_signatures):
+    add_signatures([("Shown Person", True)])
+    response = organizer_client.post(f"/admin/c/{SLUG}/mail-merge",
+                                     data={"recipient": "emb-kr", "format": "docx"},
+                                     headers={"Accept-Language": "de"}, follow_redirects=True)
+    assert "Unbekanntes Serienbrief-Format: docx." in response.get_data(as_text=True)
+
+
+def test_packet_for_an_unknown_recipient_is_refused_in_page_language(organizer_client):
+    response = organizer_client.post(f"/admin/c/{SLUG}/packets", data={"recipient": "emb-xx"},
+                                     headers={"Accept-Language": "fr"}, follow_redirects=True)
+    assert "Destinataire inconnu : emb-xx." in response.get_data(as_text=True)
+
+
 def _dashboard_with_terms(make_app, letters_dir, login, terms: dict[str, dt.date]) -> str:
     path = letters_dir / SLUG / "recipients.csv"
     rows = path.read_text(encoding="utf-8").splitlines()
