@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -74,6 +74,13 @@ class Source:
         return self.title
 
 
+def recipient_context(recipient_id: str) -> str:
+    """The gettext context of a recipient's name, title and office-holder in the catalogs: one
+    per recipient, since the same English title can need two translations (China's and Korea's
+    "Minister of Foreign Affairs" are 外交部长 and 外交部长官)."""
+    return f"recipient {recipient_id}"
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One row of ``recipients.csv``: an embassy, an official or an organisation."""
@@ -102,6 +109,18 @@ class Recipient:
     def locale(self) -> str:
         """The recipient's working language as a Babel locale identifier (``zh_Hans``)."""
         return self.language.replace("-", "_")
+
+    def in_language(self, pgettext: Callable[[str, str], str]) -> Recipient:
+        """The recipient with its name, title and office-holder as a catalog translates them
+        (``recipients.csv`` gives them in English; ``campaign i18n extract`` collects them)."""
+        context = recipient_context(self.id)
+
+        def translated(text: str) -> str:
+            return pgettext(context, text) if text else text
+
+        return replace(self, name=translated(self.name),
+                       title_of_addressee=translated(self.title_of_addressee),
+                       addressee_name=translated(self.addressee_name))
 
     def on(self, date: dt.date) -> Recipient:
         """The recipient as a letter dated ``date`` addresses it: after the named person's term

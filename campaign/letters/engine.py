@@ -30,7 +30,7 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from campaign.content.model import Campaign, LetterSpec, Recipient
+from campaign.content.model import Campaign, LetterSpec, Recipient, recipient_context
 from campaign.content.templates import LAYOUT_FOLDER, make_sandbox
 from campaign.i18n import catalogs
 from campaign.letters import merge, terms
@@ -208,12 +208,13 @@ class LetterEngine:
                       stylesheet_href: str | None = None) -> str:
         env, translations = self._environment(plan.campaign.directory, plan.locale)
         locale = merge.babel_locale(plan.locale)
-        # The letter's title is in the catalog (campaign/i18n/extractors.py): the PDF's title is
-        # in the letter's language.
+        # The letter's title and the recipient's name are in the catalog
+        # (campaign/i18n/extractors.py): the PDF's title is in the letter's language.
         return env.get_template("document.html").render(
             lang=merge.bcp47(plan.locale),
             dir="rtl" if locale.text_direction == "rtl" else "ltr",
-            title=f"{translations.gettext(plan.letter.title)} — {plan.recipient.name}",
+            title=(f"{translations.gettext(plan.letter.title)} — "
+                   f"{plan.recipient.in_language(translations.pgettext).name}"),
             author=author, stylesheet_href=stylesheet_href,
             letters=Markup("\n".join(articles)))  # noqa: S704 - articles come from the sandbox
 
@@ -526,6 +527,10 @@ class LetterEngine:
                 elif message:
                     wanted.append((None, message))
         wanted.append(terms.AMBASSADOR_SALUTATION)
+        one = campaign.recipients.get(recipient_or_letter_id)
+        for recipient in [one] if one else campaign.recipients_of(letter.id):
+            wanted += [(recipient_context(recipient.id), text) for text in (
+                recipient.name, recipient.title_of_addressee, recipient.addressee_name) if text]
         wanted += [(None, m) for m in terms.all_messages()]
         translated = self._translated(locale)
         missing: list[str] = []

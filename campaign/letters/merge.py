@@ -197,7 +197,7 @@ def letter_context(*, campaign: Campaign, recipient: Recipient, signer: SignerDe
     """The template context of one letter (``mode``: letter, courtesy or cover)."""
     locale = babel_locale(language)
     date = (signer.date if signer and signer.date else None) or today or dt.date.today()
-    recipient = recipient.on(date)
+    recipient = recipient.on(date).in_language(pgettext)
     organisation = gettext(campaign.organisation) if campaign.organisation else ""
     if signer is None:  # a cover letter, signed by the campaign's organisation
         signer_values = {"name": organisation, "city": "", "postcode": "",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -138,6 +138,7 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
         # Translators: printed in a delivery packet instead of the name of a signer who asked
         # not to show it.
         withheld = _("name withheld")
+        named = recipient.in_language(pgettext)  # named in the packet's language
         with database().session() as session:
             count = confirmed_count(session, campaign.slug, recipient_id)
         if count == 0:
@@ -148,7 +149,7 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
             lang=lang, direction=direction,
             # Translators: heading of the list of signatures in a delivery packet.
             title=_("Signatures: %(count)s", count=f"{count:,}"),
-            running_head=f"{_(campaign.title)} — {recipient.name}",
+            running_head=f"{_(campaign.title)} — {named.name}",
             # Translators: column legend of the list of signatures in a delivery packet.
             columns=_("No.  ·  Name  ·  City, country  ·  Date of signature"),
         )
@@ -175,7 +176,7 @@ def build_packet(campaign: Campaign, recipient_id: str, out_dir: Path, *,
                 progress(count + 2, total_steps)
             tail = [sources.path] if sources else []
             pages = merge_and_number([cover.path, *annex, *tail], pdf_path,
-                                     title=f"{_(campaign.title)} — {recipient.name}")
+                                     title=f"{_(campaign.title)} — {named.name}")
             write_atomically(csv_path, lambda out: _copy(csv_part, out))
     if progress:
         progress(total_steps, total_steps)

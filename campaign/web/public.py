@@ -312,12 +312,18 @@ def thanks(locale: str, token: str):
     if signature is None:
         return _invalid_link()
     url = url_for("public.petition", locale=locale, slug=campaign.slug, _external=True)
-    recipient = campaign.recipients.get(signature.recipient_id) \
-        or campaign.default_recipient_for(signature.country)
+    recipient = _signers_recipient(signature, campaign)
     return render_template("public/thanks.html", campaign=campaign, signature=signature,
                            token=token, recipient=recipient, share=share_links(url,
                                                                                campaign.title),
                            count=service.count(campaign.slug))
+
+
+def _signers_recipient(signature, campaign: Campaign):
+    """The recipient of a signer's letter, named in the page's language."""
+    recipient = campaign.recipients.get(signature.recipient_id) \
+        or campaign.default_recipient_for(signature.country)
+    return recipient.in_language(pgettext)
 
 
 @bp.get("/<locale>/my/<token>")
@@ -325,8 +331,7 @@ def my_signature(locale: str, token: str):
     signature, campaign = _my(token)
     if signature is None:
         return _invalid_link()
-    recipient = campaign.recipients.get(signature.recipient_id) \
-        or campaign.default_recipient_for(signature.country)
+    recipient = _signers_recipient(signature, campaign)
     return render_template("public/my.html", campaign=campaign, signature=signature, token=token,
                            recipient=recipient, form=EraseForm(),
                            country_names=_country_names(locale))
@@ -364,8 +369,7 @@ def erase(locale: str, token: str):
         return _invalid_link()
     form = EraseForm()
     if not form.validate():
-        recipient = campaign.recipients.get(signature.recipient_id) \
-            or campaign.default_recipient_for(signature.country)
+        recipient = _signers_recipient(signature, campaign)
         return render_template("public/my.html", campaign=campaign, signature=signature,
                                token=token, recipient=recipient, form=form,
                                country_names=_country_names(locale)), 400

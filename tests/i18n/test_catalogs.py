@@ -259,3 +259,11 @@ def test_stats_command_configured_language_without_catalog_shows_it(make_app, co
 
     row = next(line for line in result.output.splitlines() if line.startswith("ko "))
     assert row.split(None, 1)[1] == f"no catalog: {copy_layout.catalog('ko')} is missing"
+
+
+def test_extract_collects_recipients_per_recipient(copy_layout):
+    template = catalogs.extract(copy_layout)
+    prc = template.get("Minister of Foreign Affairs", context="recipient prc-mfa")
+    rok = template.get("Minister of Foreign Affairs", context="recipient rok-mofa")
+    assert prc is not None and rok is not None
+    assert template.get("Wang Yi", context="recipient prc-mfa") is not None

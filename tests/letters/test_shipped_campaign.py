@@ -75,3 +75,33 @@ def test_letter_after_term_ends_is_addressed_to_office_without_name(shipped):
     html = engine.letter_html(campaign, "un-sg", _dated("2027-01-01"))
     assert "Guterres" not in html
     assert "Secretary-General of the United Nations" in html
+
+
+@pytest.mark.parametrize("recipient_id", _recipients())
+def test_every_recipient_is_named_in_every_language_of_the_campaign(shipped, recipient_id):
+    engine, campaign = shipped
+    missing = {locale: engine.untranslated_strings(campaign, recipient_id, locale)
+               for locale in campaign.languages}
+    recipient = campaign.recipients[recipient_id]
+    own = {recipient.name, recipient.title_of_addressee, recipient.addressee_name}
+    assert {locale: own & set(m) for locale, m in missing.items() if own & set(m)} == {}
+
+
+def test_address_names_embassy_and_ambassador_in_letter_language(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "emb-us", SIGNER, locale="zh_Hans")
+    assert "中华人民共和国驻美国大使" in html and "中华人民共和国驻美利坚合众国大使馆" in html
+    assert "Embassy of the People" not in html
+
+
+def test_address_names_office_holder_in_letter_language(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "prc-mfa", _dated("2026-12-01"), locale="zh_Hans")
+    assert "王毅" in html and "Wang Yi" not in html
+
+
+def test_same_english_title_is_translated_per_recipient(shipped):
+    engine, campaign = shipped
+    prc = engine.letter_html(campaign, "prc-mfa", SIGNER, locale="ko")
+    rok = engine.letter_html(campaign, "rok-mofa", SIGNER, locale="ko")
+    assert "외교부장" in prc and "외교부 장관" in rok

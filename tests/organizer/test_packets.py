@@ -32,7 +32,7 @@ def test_packet_pdf_has_cover_letter_annex_and_sources(packet):
     text = _text(packet.pdf)
     # The cover letter: addressed to the recipient, signed by the organisation (its body is in
     # the recipient's language, which the letters engine decides).
-    assert "Ambassador of the People's Republic of China to the Republic of Korea" in text
+    assert "中华人民共和国驻大韩民国大使" in text
     assert "“停止强制遣返”运动组织者" in text  # the organisation, in the letter's language
     assert "김민준" in text
     assert "资料来源" in text  # the letter's sources, in its language (Chinese)

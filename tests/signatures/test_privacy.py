@@ -124,6 +124,12 @@ def test_thanks_page_counts_signers_in_german_plural(sig_client, outbox):
     assert "Bisher haben 2 Menschen unterschrieben." in page
 
 
+def test_thanks_page_names_the_recipient_in_page_language(sig_client, outbox):
+    my = sign_and_confirm(sig_client, outbox, country="GB")
+    page = sig_client.get(my.replace("/en/", "/ko/") + "/thanks").get_data(as_text=True)
+    assert "주영국 중화인민공화국 대사관" in page and "Embassy of the People" not in page
+
+
 def test_letter_pdf_carries_signer_name(sig_client, outbox, tmp_path):
     import shutil
     import subprocess
