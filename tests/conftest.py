@@ -114,3 +114,12 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def umask():
+    """Sets this process's umask for the test (``umask(0o027)``); the old one comes back after."""
+    previous = os.umask(0o077)
+    os.umask(previous)
+    yield os.umask
+    os.umask(previous)

@@ -38,8 +38,8 @@ def export_signatures(slug: str, out_path: Path, *, fmt: str = "csv", status: st
                       bom: bool = False,
                       progress: Callable[[int, int], None] | None = None) -> int:
     """Writes the campaign's signatures (confirmed, or all but erased) to ``out_path``
-    atomically; returns how many. CSV cells that a spreadsheet would run as a formula are
-    neutralised; JSON is written as it is."""
+    atomically, readable by its owner only (mode 0600); returns how many. CSV cells that a
+    spreadsheet would run as a formula are neutralised; JSON is written as it is."""
     if fmt not in ("csv", "json"):
         raise ExportError(f"unknown format '{fmt}' (csv or json)")
     if status not in ("confirmed", "all"):
@@ -79,7 +79,9 @@ def export_signatures(slug: str, out_path: Path, *, fmt: str = "csv", status: st
         text.flush()
         text.detach()
 
-    write_atomically(out_path, write)
+    # Names and email addresses: an export left in a shared folder must not be readable by
+    # every account on the machine, whatever the umask.
+    write_atomically(out_path, write, private=True)
     if progress:
         progress(count, count)
     return count

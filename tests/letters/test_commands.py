@@ -15,6 +15,13 @@ def test_render_writes_pdf(letters_app, tmp_path):
     assert "Jane Doe" in pdf_text(out.read_bytes())
 
 
+def test_render_output_takes_its_mode_from_the_umask(letters_app, tmp_path, umask):
+    out = tmp_path / "letter.pdf"
+    umask(0o027)
+    letters_app.test_cli_runner().invoke(args=[*RENDER, "--locale", "en", "-o", str(out)])
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
 def test_render_reads_message_file(letters_app, tmp_path):
     message = tmp_path / "message.txt"
     message.write_text("\ufeffMy own paragraph.\n\nAnd a second one.", encoding="utf-8")

@@ -34,6 +34,14 @@ def test_export_csv_with_bom_starts_with_bom(runner, add_signatures, tmp_path):
     assert "김민준".encode() in data
 
 
+def test_export_is_readable_by_its_owner_only(runner, add_signatures, tmp_path, umask):
+    add_signatures([("Kim", True)])
+    out = tmp_path / "s.csv"
+    umask(0o022)
+    runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out)])
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
 def test_export_json_keeps_values_as_they_are(runner, add_signatures, tmp_path):
     add_signatures([("=not a formula here", True)])
     out = tmp_path / "s.json"

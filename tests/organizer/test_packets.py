@@ -133,3 +133,13 @@ def test_packet_command_counts_one_signature_in_the_singular(app, runner, add_si
     result = runner.invoke(args=["packet", "--campaign", "stop-forced-repatriation",
                                  "--recipient", "emb-kr", "-o", str(tmp_path)])
     assert ": 1 signature, " in result.output
+
+
+def test_packet_command_files_take_their_mode_from_the_umask(app, runner, add_signatures,
+                                                             tmp_path, umask):
+    add_signatures([("Kim", True)])
+    umask(0o027)
+    runner.invoke(args=["packet", "--campaign", "stop-forced-repatriation", "--recipient",
+                        "emb-kr", "-o", str(tmp_path / "p")])
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "p").iterdir()}
+    assert modes == {"emb-kr.pdf": 0o640, "emb-kr.csv": 0o640}
