@@ -130,6 +130,7 @@ def batch_command(slug, recipient, locale, signers_file, bilingual, output):
     one_file = output.lower().endswith(".pdf") and not output.endswith(("/", "\\"))
     target = Path(output)
     show = sys.stderr.isatty()
+    removed = 0
     try:
         _warn_untranslated(campaign, recipient, locale)
         with click.progressbar(length=len(signers), label="Rendering letters",
@@ -138,14 +139,18 @@ def batch_command(slug, recipient, locale, signers_file, bilingual, output):
                 service.write_batch_pdf(campaign, recipient, signers, target, locale=locale,
                                         bilingual=bilingual, progress=bar.update)
             else:
-                service.render_batch_files(campaign, recipient, signers, target,
-                                           locale=locale, bilingual=bilingual,
-                                           progress=bar.update)
+                update = service.render_batch_files(campaign, recipient, signers, target,
+                                                    locale=locale, bilingual=bilingual,
+                                                    progress=bar.update)
+                removed = len(update.removed)
     except LetterError as exc:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
-        raise click.ClickException(f"{output}: {exc.strerror or exc}") from exc
+        # A letter in the folder may be the one at fault: name it rather than the folder.
+        raise click.ClickException(f"{exc.filename or output}: {exc.strerror or exc}") from exc
     where = f"{target}" if one_file else f"{target}/ ({len(signers)} files)"
+    if removed:
+        where += f"; removed {removed} letter file(s) of an earlier batch"
     click.echo(f"Rendered {len(signers)} letter(s) to {where}; skipped {len(problems)} bad "
                f"row(s).")
     if problems:

@@ -61,6 +61,13 @@ SOURCES_STOP = "<!--/sources-->"
 _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
 _CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}>])[ \t]*\n\s*(?=[{_CJK}])")
 CHUNK_SIZE = 100
+# A mail merge into a folder writes one file per signer, letter-00001.pdf, letter-00002.pdf …
+# (more digits past 99,999); a file of another name in that folder is not the merge's.
+LETTER_FILE = re.compile(r"letter-\d{5,}\.pdf")
+
+
+def letter_file_name(index: int, _signer: SignerDetails | None = None) -> str:
+    return f"letter-{index + 1:05d}.pdf"
 
 
 @dataclass(frozen=True)
@@ -455,7 +462,7 @@ class LetterEngine:
         """One PDF per signer in ``out_dir``, each written atomically."""
         plan = self.plan(campaign, recipient_id, locale, bilingual)
         out_dir.mkdir(parents=True, exist_ok=True)
-        name = file_name or (lambda i, s: f"letter-{i + 1:05d}.pdf")
+        name = file_name or letter_file_name
         signers = list(signers)
         chunk_size = max(1, min(CHUNK_SIZE, -(-len(signers) // (max(self.processes, 1) * 2))))
         written: list[Path] = []

@@ -9,8 +9,9 @@ from pathlib import Path
 from flask import current_app
 
 from campaign.content.model import Campaign
-from campaign.letters.engine import LetterEngine
+from campaign.letters.engine import LETTER_FILE, LetterEngine
 from campaign.letters.merge import SignerDetails
+from campaign.storage.files import FolderUpdate, replace_files
 
 __all__ = [
     "SignerDetails",
@@ -70,9 +71,16 @@ def write_batch_pdf(campaign: Campaign, recipient_id: str, signers: Iterable[Sig
 def render_batch_files(campaign: Campaign, recipient_id: str, signers: Iterable[SignerDetails],
                        out_dir: Path, *, locale: str | None = None,
                        bilingual: str | None = None,
-                       progress: Callable[[int], None] | None = None) -> list[Path]:
-    return engine().batch_files(campaign, recipient_id, signers, out_dir, locale=locale,
-                                bilingual=bilingual, progress=progress)
+                       progress: Callable[[int], None] | None = None) -> FolderUpdate:
+    """One PDF per signer in ``out_dir`` (``letter-00001.pdf`` …). Once every letter is
+    rendered, ``out_dir`` holds this batch's letters and no other ``letter-NNNNN.pdf`` (an
+    earlier, larger batch's are removed; other files stay); a batch that fails or is stopped
+    leaves ``out_dir`` as it was."""
+    return replace_files(
+        out_dir, lambda name: LETTER_FILE.fullmatch(name) is not None,
+        lambda staging: engine().batch_files(campaign, recipient_id, signers, staging,
+                                             locale=locale, bilingual=bilingual,
+                                             progress=progress))
 
 
 def untranslated_strings(campaign: Campaign, recipient_id_or_letter_id: str,

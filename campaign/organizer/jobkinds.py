@@ -113,7 +113,7 @@ def mail_merge_job(context: JobContext) -> JobOutput:
         out = out_dir / f"letters-{recipient_id}.zip"
         with tempfile.TemporaryDirectory(dir=out_dir, prefix=".merge-") as work:
             paths = render_batch_files(campaign, recipient_id, signers, Path(work),
-                                       progress=lambda n: context.progress(n, total))
+                                       progress=lambda n: context.progress(n, total)).written
 
             def write_zip(handle) -> None:
                 with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from campaign import interrupts
 
 # A new file's mode before the umask, as open() and the shell give it: 0644 under umask 022.
 SHARED = 0o666
@@ -50,6 +55,73 @@ def write_atomically(path: Path, content: bytes | Callable[[BinaryIO], object], 
         Path(temp_name).unlink(missing_ok=True)
         raise
     return path
+
+
+@dataclass(frozen=True)
+class FolderUpdate:
+    """What ``replace_files`` did: the files now in the folder, and the old ones it removed."""
+
+    written: list[Path]
+    removed: list[Path]
+
+
+def replace_files(folder: Path, ours: Callable[[str], bool],
+                  write: Callable[[Path], Iterable[Path]]) -> FolderUpdate:
+    """Makes ``folder`` hold exactly the files ``write`` makes among the files that are ``ours``
+    (by name): ``write`` fills a hidden staging folder inside ``folder`` and returns the files
+    it wrote there; only once it has returned are they renamed into ``folder``, in that order,
+    and the files of ours it did not make (an earlier, larger run's) removed. Files that are
+    not ours stay.
+
+    When ``write`` fails or is interrupted, the staging folder goes and ``folder`` is as it
+    was (it is removed again when this call made it). The staging folder is inside ``folder``,
+    not beside it: the moves are renames on one file system, and only ``folder`` needs to be
+    writable."""
+    made = _missing_folders(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".staging-", suffix=".part"))
+    except OSError as exc:
+        raise _about(folder, exc) from exc
+    try:
+        names = [Path(p).name for p in write(staging)]
+        for name in names:
+            # Checked before anything moves: a folder in the way would stop the moves half-way.
+            if (folder / name).is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR),
+                                        str(folder / name))
+        keep = set(names)
+        stale = [p for p in sorted(folder.iterdir())
+                 if ours(p.name) and p.name not in keep and not p.is_dir()]
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for made_folder in made:
+            try:
+                made_folder.rmdir()
+            except OSError:
+                break
+        raise
+    try:
+        # Renaming takes a moment: a Ctrl-C among the renames would leave two runs mixed, so it
+        # waits for the last one.
+        with interrupts.deferred():
+            for name in names:
+                os.replace(staging / name, folder / name)
+            for path in stale:
+                path.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return FolderUpdate(written=[folder / name for name in names], removed=stale)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    return missing
 
 
 def _create_beside(path: Path, mode: int) -> tuple[int, str]:

@@ -53,21 +53,20 @@ def _signers_csv(path: Path, rows: int = 300) -> Path:
     return path
 
 
-def _stopped_letter_batch(tmp_path, signum: int) -> tuple[subprocess.CompletedProcess, Path]:
-    """Starts a 300-letter mail merge into one PDF and stops it with ``signum`` once it is
-    writing, as ``kill`` would (SIGTERM) or Ctrl-C in a terminal (SIGINT to the whole process
-    group, workers included)."""
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
+def _stop_letter_batch(tmp_path, signum: int, output: str,
+                      started) -> subprocess.CompletedProcess:
+    """Starts a 300-letter mail merge into ``output`` and stops it with ``signum`` once
+    ``started()`` says it is writing, as ``kill`` would (SIGTERM) or Ctrl-C in a terminal
+    (SIGINT to the whole process group, workers included)."""
     environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance")}
     process = subprocess.Popen(
         [str(CAMPAIGN), "letter", "batch", "--campaign", SLUG, "--recipient", "emb-kr",
          "--locale", "en", "--signers", str(_signers_csv(tmp_path / "big.csv")),
-         "-o", str(out_dir / "term.pdf")],
+         "-o", output],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
         start_new_session=True)
     try:
-        _wait_for(lambda: any(out_dir.glob(".term.pdf.*.part")))
+        _wait_for(started)
         time.sleep(1.5)  # the workers are rendering by now
         if signum == signal.SIGINT:
             os.killpg(process.pid, signum)
@@ -77,7 +76,40 @@ def _stopped_letter_batch(tmp_path, signum: int) -> tuple[subprocess.CompletedPr
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), out_dir
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _stopped_letter_batch(tmp_path, signum: int) -> tuple[subprocess.CompletedProcess, Path]:
+    """A mail merge into one PDF, stopped while it writes."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    result = _stop_letter_batch(tmp_path, signum, str(out_dir / "term.pdf"),
+                                lambda: any(out_dir.glob(".term.pdf.*.part")))
+    return result, out_dir
+
+
+def _third_letter_written(out_dir: Path) -> bool:
+    """Whether the batch has written its third letter, wherever in the folder it keeps it
+    until the batch is done."""
+    return out_dir.is_dir() and any(out_dir.rglob("letter-00003.pdf"))
+
+
+def test_letter_batch_to_folder_terminated_leaves_earlier_letters_as_they_were(tmp_path):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for name in ("letter-00001.pdf", "letter-00002.pdf", "notes.txt"):
+        (out_dir / name).write_bytes(b"old")
+    _stop_letter_batch(tmp_path, signal.SIGTERM, f"{out_dir}/",
+                       lambda: _third_letter_written(out_dir))
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == {
+        "letter-00001.pdf": b"old", "letter-00002.pdf": b"old", "notes.txt": b"old"}
+
+
+def test_letter_batch_to_new_folder_terminated_leaves_no_folder(tmp_path):
+    out_dir = tmp_path / "new" / "out"
+    _stop_letter_batch(tmp_path, signal.SIGTERM, f"{out_dir}/",
+                       lambda: _third_letter_written(out_dir))
+    assert not (tmp_path / "new").exists()
 
 
 def test_letter_batch_terminated_leaves_no_partial_file(tmp_path):

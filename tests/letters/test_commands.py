@@ -85,3 +85,61 @@ def test_batch_to_folder_writes_one_pdf_per_signer(letters_app, tmp_path):
         "letter", "batch", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en",
         "--signers", str(_signers(tmp_path)), "-o", f"{out}/"])
     assert sorted(p.name for p in out.iterdir()) == ["letter-00001.pdf", "letter-00002.pdf"]
+
+
+def _batch_to_folder(letters_app, tmp_path, out):
+    return letters_app.test_cli_runner().invoke(args=[
+        "letter", "batch", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en",
+        "--signers", str(_signers(tmp_path)), "-o", f"{out}/"])
+
+
+def _earlier_batch(out, letters: int = 4):
+    """A folder holding an earlier batch of ``letters`` letters, each reading ``old``."""
+    out.mkdir()
+    for index in range(1, letters + 1):
+        (out / f"letter-{index:05d}.pdf").write_bytes(b"old")
+
+
+def test_batch_to_folder_removes_letters_of_an_earlier_larger_batch(letters_app, tmp_path):
+    out = tmp_path / "letters-out"
+    _earlier_batch(out)
+    _batch_to_folder(letters_app, tmp_path, out)
+    contents = {p.name: p.read_bytes()[:4] for p in out.iterdir()}
+    assert contents == {"letter-00001.pdf": b"%PDF", "letter-00002.pdf": b"%PDF"}
+
+
+def test_batch_to_folder_keeps_files_that_are_not_its_letters(letters_app, tmp_path):
+    out = tmp_path / "letters-out"
+    _earlier_batch(out)
+    others = ["notes.txt", "letter-1.pdf", "letter-00003.txt", "cover-00003.pdf"]
+    for name in others:
+        (out / name).write_text("mine", encoding="utf-8")
+    _batch_to_folder(letters_app, tmp_path, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*others, "letter-00001.pdf", "letter-00002.pdf"])
+
+
+def test_batch_to_folder_says_how_many_earlier_letters_it_removed(letters_app, tmp_path):
+    out = tmp_path / "letters-out"
+    _earlier_batch(out, letters=5)
+    result = _batch_to_folder(letters_app, tmp_path, out)
+    assert "removed 3 letter file(s) of an earlier batch" in result.output
+
+
+def test_batch_to_folder_that_fails_leaves_the_folder_as_it_was(letters_app, tmp_path):
+    out = tmp_path / "letters-out"
+    _earlier_batch(out, letters=3)
+    (out / "letter-00002.pdf").unlink()
+    (out / "letter-00002.pdf").mkdir()  # the second letter cannot take its place
+    result = _batch_to_folder(letters_app, tmp_path, out)
+    assert result.exit_code == 1
+    assert {p.name: p.is_dir() or p.read_bytes() for p in out.iterdir()} == {
+        "letter-00001.pdf": b"old", "letter-00002.pdf": True, "letter-00003.pdf": b"old"}
+
+
+def test_batch_to_folder_that_fails_names_the_file_in_the_way(letters_app, tmp_path):
+    out = tmp_path / "letters-out"
+    (out / "letter-00002.pdf").mkdir(parents=True)
+    result = _batch_to_folder(letters_app, tmp_path, out)
+    assert result.output.splitlines()[-1] == \
+        f"Error: {out / 'letter-00002.pdf'}: Is a directory"
