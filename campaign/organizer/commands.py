@@ -217,11 +217,19 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("list")
-@click.option("--campaign", "slug", default=None)
+@click.option("--campaign", "slug", default=None, help="Only this campaign's jobs.")
 def jobs_list(slug: str | None) -> None:
-    for job in jobs.recent_jobs(slug, limit=50):
+    """The 50 latest jobs, newest first."""
+    found = jobs.recent_jobs(slug, limit=50)
+    # A campaign whose folder has gone keeps its jobs: only a slug nothing knows is a typo.
+    if slug is not None and not found and slug not in library().slugs():
+        raise click.BadParameter(f"no campaign '{slug}' under letters/", param_hint="--campaign")
+    for job in found:
         click.echo(f"{job.id}  {job.kind:<9} {job.status:<8} "
                    f"{job.progress_done}/{job.progress_total}  {job.campaign_slug or ''}")
+    if not found:
+        # On standard error, so that standard output stays one line per job for a script.
+        click.echo(f"no jobs for campaign '{slug}'" if slug else "no jobs", err=True)
 
 
 @jobs_group.command("show")

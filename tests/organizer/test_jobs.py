@@ -268,3 +268,23 @@ def test_failed_packet_command_names_the_output_file(failed_packet):
 def test_export_command_off_a_terminal_prints_no_progress(sqlite_url, tmp_path):
     result = _export_command(sqlite_url, tmp_path, subprocess.PIPE)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_jobs_list_unknown_campaign_is_refused_naming_the_option(runner):
+    result = runner.invoke(args=["jobs", "list", "--campaign", "nope"])
+    assert result.exit_code == 2
+    assert "Invalid value for --campaign: no campaign 'nope' under letters/" in result.stderr
+
+
+def test_jobs_list_campaign_without_jobs_says_so_and_succeeds(runner):
+    result = runner.invoke(args=["jobs", "list", "--campaign", SLUG])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "", f"no jobs for campaign '{SLUG}'\n")
+
+
+def test_jobs_list_shows_jobs_of_a_campaign_no_longer_under_letters(app, runner):
+    with app.app_context():
+        job_id = jobs.submit("export", {"campaign": "gone"}, campaign_slug="gone", start=False)
+    result = runner.invoke(args=["jobs", "list", "--campaign", "gone"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{job_id}  export    queued")
