@@ -163,18 +163,40 @@ def signatures_group() -> None:
     """Export signatures; import paper signatures."""
 
 
+# The file names an export may have, and the formats it then has. A name ending otherwise
+# (.txt, none) takes --format, else CSV.
+EXPORT_EXTENSIONS = {".csv": "csv", ".json": "json"}
+# Endings of formats an export is not, and that a person may still expect (a spreadsheet, an
+# archive): CSV written under such a name opens as garbage or not at all.
+NOT_EXPORT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers", ".tsv", ".tab", ".xml",
+                         ".jsonl", ".ndjson", ".yaml", ".yml", ".parquet", ".pdf", ".html",
+                         ".zip", ".gz")
+
+
+def _export_format(out: Path, fmt: str | None) -> str:
+    suffix = out.suffix.lower()
+    if suffix in NOT_EXPORT_EXTENSIONS:
+        raise click.BadParameter(f"{out}: campaign does not write {suffix} files; name it .csv "
+                                 "(add --bom for Excel) or .json", param_hint="'-o' / '--out'")
+    named = EXPORT_EXTENSIONS.get(suffix)
+    if fmt and named and fmt != named:
+        raise click.UsageError(f"-o {out} is a {named.upper()} file name but --format is {fmt}: "
+                               f"leave --format out, or name the file {out.stem}.{fmt}")
+    return fmt or named or "csv"
+
+
 @signatures_group.command("export")
 @click.option("--campaign", "slug", required=True)
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False,
                                                                      path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
-              help="Default: from the file's extension, else csv.")
+              help="Default: from the file's extension (.csv, .json), else csv.")
 @click.option("--bom", is_flag=True, help="Start the CSV with a byte-order mark (for Excel).")
 @click.option("--status", type=click.Choice(["confirmed", "all"]), default="confirmed")
 def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: str) -> None:
     """Write the campaign's signatures to a CSV or JSON file."""
     _campaign(slug)
-    fmt = fmt or ("json" if out.suffix.lower() == ".json" else "csv")
+    fmt = _export_format(out, fmt)
     try:
         job = _run_with_bar("export", {"campaign": slug, "format": fmt, "status": status,
                                        "bom": bom, "out": str(out.resolve())}, slug, "export")

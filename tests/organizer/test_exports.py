@@ -52,6 +52,47 @@ def test_export_json_keeps_values_as_they_are(runner, add_signatures, tmp_path):
     assert rows[0]["status"] == "confirmed"
 
 
+def _export(runner, out, *options):
+    return runner.invoke(args=["signatures", "export", "--campaign", SLUG, "-o", str(out),
+                               *options])
+
+
+def test_export_to_a_spreadsheet_name_is_refused_naming_the_option(runner, tmp_path):
+    out = tmp_path / "s.xlsx"
+    result = _export(runner, out)
+    assert result.exit_code == 2
+    assert f"Invalid value for '-o' / '--out': {out}: campaign does not write .xlsx files" \
+        in result.stderr
+
+
+def test_export_to_a_spreadsheet_name_writes_nothing(runner, add_signatures, tmp_path):
+    add_signatures([("Kim", True)])
+    _export(runner, tmp_path / "s.xlsx")
+    assert list(tmp_path.glob("s.*")) == []
+
+
+def test_export_name_contradicting_format_is_refused(runner, add_signatures, tmp_path):
+    add_signatures([("Kim", True)])
+    result = _export(runner, tmp_path / "s.json", "--format", "csv")
+    assert result.exit_code == 2
+    assert f"-o {tmp_path / 's.json'} is a JSON file name but --format is csv" in result.stderr
+
+
+def test_export_name_of_no_known_format_takes_the_format_option(runner, add_signatures,
+                                                                tmp_path):
+    add_signatures([("Kim", True)])
+    out = tmp_path / "signatures.txt"
+    _export(runner, out, "--format", "json")
+    assert [r["name"] for r in json.loads(out.read_text(encoding="utf-8"))] == ["Kim"]
+
+
+def test_export_format_follows_an_upper_case_extension(runner, add_signatures, tmp_path):
+    add_signatures([("Kim", True)])
+    out = tmp_path / "S.JSON"
+    _export(runner, out)
+    assert [r["name"] for r in json.loads(out.read_text(encoding="utf-8"))] == ["Kim"]
+
+
 def test_export_confirmed_leaves_out_pending(runner, add_signatures, tmp_path):
     add_signatures([("Confirmed", True)])
     add_signatures([("Pending", True)], status="pending")
