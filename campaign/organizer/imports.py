@@ -41,15 +41,15 @@ def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _parse_date(value: str, opens: dt.date) -> dt.datetime:
+def _parse_date(value: str, opens: dt.date, today: dt.date) -> dt.datetime:
     """The day a paper signature was given: a real day between the campaign's opening and
-    today, as an online signature's would be."""
+    today (UTC, as every signing time is), as an online signature's would be."""
     text = (value or "").strip()
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidSignature("date", f"'{text}' is not a date (YYYY-MM-DD)") from None
-    if day > dt.date.today():
+    if day > today:
         raise InvalidSignature("date", f"{text} is in the future")
     if day < opens:
         raise InvalidSignature("date", f"{text} is before the campaign opened "
@@ -111,14 +111,19 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"not readable as CSV ({exc})"
 
 
-def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
+def import_paper_signatures(campaign: Campaign, path: Path, *,
+                            today: dt.date | None = None) -> ImportReport:
     """Adds the rows of a CSV of paper signatures (columns name, email, country, city, date) as
     confirmed signatures from paper, each checked with the same rules as the web form.
 
     A person who signed already — online or in an earlier import — is skipped: the database's
     unique (campaign, email key) decides, row by row in a savepoint, so two imports running at
     once cannot add the same person twice. The counters and milestones move in the same
-    transaction as the rows."""
+    transaction as the rows. ``today`` (default: the UTC date) is the last day a row may
+    have."""
+    # Not the machine's local date: east of Greenwich it would let in a row dated tomorrow in
+    # UTC, west of it keep out one dated today.
+    today = today or utcnow().date()
     report = ImportReport()
     records = _read_records(path, _read_text(path))
     header = [h.strip().lower() for h in (records[0].cells if records else [])]
@@ -153,7 +158,7 @@ def import_paper_signatures(campaign: Campaign, path: Path) -> ImportReport:
                 signer = validate_signer(name=row.get("name") or "", email=row.get("email") or "",
                                          country=row.get("country") or "",
                                          city=row.get("city") or "")
-                confirmed_at = _parse_date(row.get("date") or "", campaign.opens)
+                confirmed_at = _parse_date(row.get("date") or "", campaign.opens, today)
             except InvalidSignature as exc:
                 report.rejected.append((line, f"{exc.field}: {exc.message}"))
                 continue

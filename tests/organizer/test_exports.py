@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
+import os
+import time
 
 import pytest
 
@@ -157,6 +160,36 @@ def test_import_with_rejected_rows_says_the_others_were_added(runner, tmp_path):
     assert f"{path}: 2 added, 1 signed already, 3 rejected" in result.output
     assert f"{path}: 3 rejected row(s) not imported, the 2 valid row(s) were added" \
         in result.output
+
+
+@pytest.fixture
+def local_date_not_utc():
+    """Sets this process's time zone so that its local date is not the UTC date: a day behind
+    before noon UTC, a day ahead after. Gives the UTC date."""
+    now = dt.datetime.now(dt.UTC)
+    previous = os.environ.get("TZ")
+    # POSIX time zones count west of Greenwich as positive: XXX+12 is 12 hours behind UTC.
+    os.environ["TZ"] = "XXX+12" if now.hour < 12 else "XXX-14"
+    time.tzset()
+    try:
+        assert dt.date.today() != now.date()
+        yield now.date()
+    finally:
+        if previous is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = previous
+        time.tzset()
+
+
+def test_import_date_after_today_is_judged_by_the_utc_date(runner, tmp_path,
+                                                           local_date_not_utc):
+    today, tomorrow = local_date_not_utc, local_date_not_utc + dt.timedelta(days=1)
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                           f"Today In UTC,today@example.org,KR,Seoul,{today}\n"
+                           f"Tomorrow In UTC,tomorrow@example.org,KR,Seoul,{tomorrow}\n")
+    assert f"{path}: 1 added, 0 signed already, 1 rejected" in result.output
+    assert f"{path}:3: date: {tomorrow} is in the future" in result.output
 
 
 @pytest.mark.parametrize("day", ["1990-01-01", "2026-09-23"])
