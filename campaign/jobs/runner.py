@@ -281,6 +281,27 @@ def requeue_interrupted() -> list[str]:
     return requeued
 
 
+def runs_in_process(app: Flask | None = None) -> bool:
+    """Whether jobs run in the app's own process (the embedded default) rather than on Celery
+    workers."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.config.get("JOBS_BACKEND", "inprocess") != "celery"
+
+
+def resume_interrupted() -> list[str]:
+    """Queues again the jobs whose worker is gone (``requeue_interrupted``) and, with Celery,
+    sends them to the workers; returns their ids. With the in-process backend they wait in the
+    queue for ``run_queued`` or the next start of the site."""
+    requeued = requeue_interrupted()
+    if not runs_in_process():
+        # Not left to the backend's start: it sends only what it finds still running, and these
+        # are queued now.
+        worker = backend()
+        for job_id in requeued:
+            worker.enqueue(job_id)
+    return requeued
+
+
 def _queued_ids() -> list[str]:
     with _database().session() as session:
         return list(session.scalars(

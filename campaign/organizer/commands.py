@@ -293,11 +293,11 @@ def jobs_wait(job_id: str, timeout: float) -> None:
 @jobs_group.command("resume")
 def jobs_resume() -> None:
     """Queue again the jobs whose worker died, and hand them to the configured backend."""
-    requeued = jobs.requeue_interrupted()
-    # Starting the backend hands every queued job to it (the in-process one runs them here).
-    worker = jobs.backend()
+    requeued = jobs.resume_interrupted()
     click.echo(f"{len(requeued)} interrupted job(s) queued again")
-    worker.shutdown()
+    if jobs.runs_in_process():
+        # Starting the backend hands every queued job to it (the in-process one runs them here).
+        jobs.backend().shutdown()
 
 
 commands: list[click.Command] = [users_group, packet_command, signatures_group, jobs_group]

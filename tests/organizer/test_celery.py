@@ -117,3 +117,28 @@ def test_celery_job_interrupted_is_resumed_by_worker(celery_app, celery_worker, 
     job = _wait_for(celery_app, job_id, celery_worker)
     assert job.status == "done", job.error
     assert job.attempts == 2
+
+
+def test_jobs_resume_sends_interrupted_job_to_the_workers(celery_app, celery_worker,
+                                                          add_signatures, tmp_path):
+    import socket
+
+    from campaign.jobs.models import Job
+    from campaign.jobs.runner import job_key
+    from campaign.storage.base import utcnow
+
+    add_signatures([("Resumed", True)], into=celery_app)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False}
+    job_id = str(uuid.uuid4())
+    with celery_app.app_context(), celery_app.extensions["campaign.db"].session() as session:
+        session.add(Job(id=job_id, kind="export", key=job_key("export", params), params=params,
+                        status="running", progress_done=0, progress_total=1, result={},
+                        attempts=1, campaign_slug=SLUG, worker=f"{socket.gethostname()}:"
+                        f"{dead.pid}", created_at=utcnow(), started_at=utcnow(),
+                        heartbeat_at=utcnow()))
+    result = celery_app.test_cli_runner().invoke(args=["jobs", "resume"])
+    assert result.exit_code == 0, result.output
+    job = _wait_for(celery_app, job_id, celery_worker, timeout=30)
+    assert job.status == "done", job.error
