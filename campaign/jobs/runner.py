@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -306,6 +306,19 @@ def _queued_ids() -> list[str]:
     with _database().session() as session:
         return list(session.scalars(
             select(Job.id).where(Job.status == QUEUED).order_by(Job.created_at)))
+
+
+def run_queued() -> Iterator[Job]:
+    """Runs the queued jobs one after the other, oldest first, in the calling thread, and gives
+    each as it ends (a job another worker took meanwhile is skipped). For ``jobs resume`` with
+    the in-process backend: run in the command's own thread, a job is stopped by Ctrl-C or
+    SIGTERM as any command is (its files cleaned up, the job marked failed "interrupted"); in a
+    worker thread the interruption would not reach it, and the command would wait for it."""
+    for job_id in _queued_ids():
+        if run_job(job_id, quiet=True) is not None:
+            job = get_job(job_id)
+            assert job is not None
+            yield job
 
 
 class InProcessBackend:

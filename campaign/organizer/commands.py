@@ -292,12 +292,21 @@ def jobs_wait(job_id: str, timeout: float) -> None:
 
 @jobs_group.command("resume")
 def jobs_resume() -> None:
-    """Queue again the jobs whose worker died, and hand them to the configured backend."""
+    """Queue again the jobs whose worker died, and run them: the Celery workers do, or, with the
+    in-process backend, this command does, one queued job after the other."""
     requeued = jobs.resume_interrupted()
     click.echo(f"{len(requeued)} interrupted job(s) queued again")
-    if jobs.runs_in_process():
-        # Starting the backend hands every queued job to it (the in-process one runs them here).
-        jobs.backend().shutdown()
+    if not jobs.runs_in_process():
+        return
+    failed = 0
+    for job in jobs.run_queued():
+        if job.status == DONE:
+            click.echo(f"{job.id}  {job.kind}: done  {job.output_path or ''}".rstrip())
+        else:
+            failed += 1
+            click.echo(f"{job.id}  {job.kind}: failed: {job.error}", err=True)
+    if failed:
+        raise click.ClickException(f"{failed} job(s) failed")
 
 
 commands: list[click.Command] = [users_group, packet_command, signatures_group, jobs_group]

@@ -288,3 +288,86 @@ def test_jobs_list_shows_jobs_of_a_campaign_no_longer_under_letters(app, runner)
     result = runner.invoke(args=["jobs", "list", "--campaign", "gone"])
     assert result.exit_code == 0
     assert result.stdout.startswith(f"{job_id}  export    queued")
+
+
+def test_jobs_resume_runs_interrupted_job_to_the_end(app, runner, tmp_path, add_signatures):
+    add_signatures([("Resumed Signer", True)])
+    job_id = _insert_job(app, tmp_path, status="running",
+                         worker=f"{socket.gethostname()}:{_dead_pid()}")
+    result = runner.invoke(args=["jobs", "resume"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["1 interrupted job(s) queued again",
+                                          f"{job_id}  export: done  {tmp_path / 'out.csv'}"]
+
+
+def test_jobs_resume_with_a_job_that_fails_says_why_and_exits_1(app, runner, tmp_path):
+    job_id = _insert_job(app, tmp_path, status="running",
+                         worker=f"{socket.gethostname()}:{_dead_pid()}",
+                         params={"campaign": "no-such-campaign"})
+    result = runner.invoke(args=["jobs", "resume"])
+    assert result.exit_code == 1
+    assert f"{job_id}  export: failed: unknown campaign 'no-such-campaign'" in result.stderr
+
+
+def _stopped_resume(app, add_signatures, sqlite_url, tmp_path, signum: int):
+    """``campaign jobs resume`` taking up a packet job whose worker died, stopped with
+    ``signum`` while it builds the packet: SIGTERM as ``kill`` sends it, SIGINT to the whole
+    process group as Ctrl-C in a terminal does. Gives the finished command, the job's id and
+    the packet's folder."""
+    add_signatures([(f"Signer {i}", True) for i in range(3500)])
+    out_dir = tmp_path / "packets"
+    job_id = _insert_job(app, tmp_path, status="running", kind="packet",
+                         worker=f"{socket.gethostname()}:{_dead_pid()}",
+                         params={"campaign": SLUG, "recipient": "emb-kr",
+                                 "out_dir": str(out_dir)})
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
+                   "CAMPAIGN_DATABASE_URL": sqlite_url}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "campaign"), "jobs", "resume"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out_dir.glob(".packet-*")):
+            assert time.monotonic() < deadline, "the packet never started"
+            time.sleep(0.05)
+        time.sleep(1.0)  # drawing the annex by now, seconds from the end
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return result, job_id, out_dir
+
+
+@pytest.fixture
+def terminated_resume(app, add_signatures, sqlite_url, tmp_path):
+    return _stopped_resume(app, add_signatures, sqlite_url, tmp_path, signal.SIGTERM)
+
+
+def test_jobs_resume_terminated_says_interrupted_and_exits_143(terminated_resume):
+    result, _job_id, _out_dir = terminated_resume
+    assert result.returncode == 128 + signal.SIGTERM
+    assert result.stderr.splitlines()[-1] == "Interrupted"
+
+
+def test_jobs_resume_terminated_marks_its_job_interrupted(app, terminated_resume):
+    _result, job_id, _out_dir = terminated_resume
+    with app.app_context():
+        job = jobs.get_job(job_id)
+    assert (job.status, job.error) == ("failed", "interrupted")
+
+
+def test_jobs_resume_terminated_stops_the_job_without_leaving_files(terminated_resume):
+    _result, _job_id, out_dir = terminated_resume
+    assert list(out_dir.iterdir()) == []
+
+
+def test_jobs_resume_ctrl_c_exits_130(app, add_signatures, sqlite_url, tmp_path):
+    result, _job_id, _out_dir = _stopped_resume(app, add_signatures, sqlite_url, tmp_path,
+                                                signal.SIGINT)
+    assert result.returncode == 128 + signal.SIGINT
