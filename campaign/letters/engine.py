@@ -274,11 +274,19 @@ class LetterEngine:
     def chunk_pdf(self, plan: LetterPlan, signers: list[SignerDetails], *, first_index: int = 0,
                   pdf_variant: str | None = None) -> bytes:
         """Many letters in ONE WeasyPrint document."""
+        renderer = self.pdf_renderer()
+        return renderer.pdf_bytes(self.chunk_document(plan, signers, first_index=first_index,
+                                                      pdf_variant=pdf_variant),
+                                  pdf_variant=pdf_variant)
+
+    def chunk_document(self, plan: LetterPlan, signers: list[SignerDetails], *,
+                       first_index: int = 0, pdf_variant: str | None = None):
+        """Many letters laid out as ONE WeasyPrint document (not yet written)."""
         articles = [self.article_html(plan, s, index=first_index + i)
                     for i, s in enumerate(signers)]
         author = signers[0].name if len(signers) == 1 else plan.campaign.organisation
         html = self.document_html(plan, articles, author=author)
-        return self.pdf_renderer().write_pdf(html, pdf_variant=pdf_variant)
+        return self.pdf_renderer().render(html, pdf_variant=pdf_variant)
 
     def composed_chunk(self, plan: LetterPlan, signers: list[SignerDetails], *,
                        first_index: int = 0, shared: BatchLayers | None = None,
@@ -299,12 +307,12 @@ class LetterEngine:
             except compose.NotComposable as exc:
                 shared.plain = str(exc)
                 log.warning("letters printed in full, not composed: %s", exc)
-        pdf = self.chunk_pdf(plan, signers, first_index=first_index)
         if each:
-            from campaign.letters.pdf import split_letters
+            from campaign.letters.pdf import write_each
 
-            return split_letters(pdf, len(signers), [s.name for s in signers])
-        return pdf
+            return write_each(self.chunk_document(plan, signers, first_index=first_index),
+                              [s.name for s in signers])
+        return self.chunk_pdf(plan, signers, first_index=first_index)
 
     @staticmethod
     def composable(plan: LetterPlan, shared: BatchLayers) -> bool:

@@ -7,10 +7,12 @@ is shared, so a batch pays for CSS parsing and font loading once.
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 import mimetypes
 import operator
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,33 +149,29 @@ class PdfRenderer:
         return self.pdf_bytes(self.render(html, pdf_variant=pdf_variant), pdf_variant=pdf_variant)
 
 
-def split_letters(pdf: bytes, count: int, authors: Sequence[str] = ()) -> list[bytes]:
-    """Cuts a chunk of ``count`` letters into one PDF per letter, at the named destinations
-    ``letter-<i>`` that WeasyPrint writes for each letter's id."""
-    from pypdf import PdfReader, PdfWriter
-
-    reader = PdfReader(io.BytesIO(pdf))
-    starts = {}
-    for name, destination in reader.named_destinations.items():
-        if str(name).startswith("letter-"):
-            starts[int(str(name).removeprefix("letter-"))] = \
-                reader.get_destination_page_number(destination)
-    if sorted(starts) != list(range(count)):
+def write_each(document, authors: Sequence[str]) -> list[bytes]:
+    """One PDF per letter of a laid-out document of ``len(authors)`` letters, cut at the anchors
+    ``letter-<i>`` of each letter's id. Each is written on its own, so that its fonts hold the
+    glyphs of its own pages only, with its signer as the author."""
+    starts: dict[int, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            found = _LETTER_ANCHOR.fullmatch(anchor)
+            if found:
+                starts.setdefault(int(found.group(1)), number)
+    if len(starts) != len(authors):
         raise LetterError("could not find where each letter starts in the rendered chunk")
-    bounds = [starts[i] for i in range(count)] + [len(reader.pages)]
+    bounds = [starts[i] for i in sorted(starts)] + [len(document.pages)]
     letters = []
-    for index, (first, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
-        writer = PdfWriter()
-        for number in range(first, end):
-            writer.add_page(reader.pages[number])
-        metadata = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
-        if index < len(authors):
-            metadata["/Author"] = authors[index]
-        writer.add_metadata(metadata)
-        out = io.BytesIO()
-        writer.write(out)
-        letters.append(out.getvalue())
+    for author, first, end in zip(authors, bounds, bounds[1:], strict=False):
+        letter = document.copy(document.pages[first:end])
+        letter.metadata = copy.copy(document.metadata)
+        letter.metadata.authors = [author]
+        letters.append(PdfRenderer.pdf_bytes(letter))
     return letters
+
+
+_LETTER_ANCHOR = re.compile(r"letter-(\d+)")
 
 
 # --- Per-letter page numbers -------------------------------------------------------------
