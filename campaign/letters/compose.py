@@ -23,7 +23,10 @@ batch is printed in layers, as variable-data printing does it:
 
 A page of a letter is the shared (or sources) page, the sender page (page 1), the end page and
 the page number drawn on top of each other, as PDF form XObjects (with qpdf); the shared layers are drawn,
-subset and written once per file, whatever the number of letters.
+subset and written once per file, whatever the number of letters. The per-signer layers of a
+chunk are written as one PDF, whose fonts hold the glyphs of every signer of the chunk: when each
+letter is a file of its own, its copy of those fonts is cut down to the glyphs it draws
+(glyphs.py), so that no letter holds anything of another signer.
 
 Letters share a layout only if everything but the sender block and the end is the same text (a
 template may write a signer's details into the body: those letters get a layout of their own,
@@ -49,6 +52,7 @@ from pypdf import PdfReader
 from weasyprint import __version__ as weasyprint_version
 from weasyprint.formatting_structure.boxes import TextBox
 
+from campaign.letters import glyphs
 from campaign.letters.engine import sources_section
 
 log = logging.getLogger(__name__)
@@ -325,6 +329,10 @@ class _Layers:
             self._forms[index] = known
         return known
 
+    def forms(self) -> list[pikepdf.Object]:
+        """The forms made so far: the layer's pages this file draws."""
+        return list(self._forms.values())
+
     def links(self, index: int) -> list[pikepdf.Object]:
         """Copies of the page's web links (a link annotation may belong to one page only)."""
         originals = self._links.get(index)
@@ -506,13 +514,21 @@ def assemble(assembly: Assembly) -> bytes:
 
 
 def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
-    """One PDF per letter, each with its signer as the author."""
+    """One PDF per letter, each with its signer as the author. The per-signer layers are one PDF
+    for the whole chunk, whose fonts hold the glyphs of every signer's name and words: in each
+    letter's file they are cut down to the glyphs that letter draws (glyphs.py)."""
     opened = _Opened(assembly)
+    programs: dict[bytes, bytes] = {}  # the font programs of the per-signer layers, read once
     try:
         letters = []
         for index in range(len(assembly.groups)):
             files = _Files(opened, _new_file(assembly, authors[index]))
             _add_letter(assembly, index, files)
+            try:
+                glyphs.keep_drawn_glyphs(files.out, files.signer.forms(), programs)
+            except glyphs.UnknownDrawing as exc:
+                raise NotComposable(f"a letter's own fonts cannot be cut down to its glyphs "
+                                    f"({exc})") from exc
             letters.append(files.write())
         return letters
     finally:

@@ -1,17 +1,20 @@
 """A letter written to a file of its own (``campaign letter batch -o DIR/``, the mail-merge ZIP)
 holds nothing of the other signers of its batch: no glyph of their names or words in its fonts,
-no character of theirs in the fonts' maps."""
+no character of theirs in the fonts' maps (campaign/letters/glyphs.py)."""
 
 from __future__ import annotations
 
 import io
+import logging
 import shutil
+import subprocess
 
 import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
 from campaign.content import load_campaign
+from campaign.letters import glyphs
 from campaign.letters.engine import LetterEngine
 from campaign.letters.merge import SignerDetails
 from campaign.settings import PROJECT_ROOT
@@ -86,6 +89,66 @@ def letters_each(engine, campaign, signers, locale: str, bilingual: str | None =
     return engine.composed_chunk(plan, list(signers), each=True)
 
 
+@pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans"])
+def test_composed_letter_holds_no_character_of_another_signer(shipped, locale):
+    engine, campaign = shipped
+    mine, other = SIGNERS[locale]
+    pdf, others = letters_each(engine, campaign, [mine, other], locale)
+    assert not foreign_characters(engine, campaign, locale) & mapped_characters(pdf)
+    text = pdf_text(pdf)
+    assert mine.name in text and other.name not in text
+    assert other.name in pdf_text(others)
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans"])
+def test_composed_letter_has_the_same_fonts_whoever_else_signs(shipped, locale):
+    # Glyph outlines included: the fonts are the same, byte for byte, as in a batch of one.
+    engine, campaign = shipped
+    mine, other = SIGNERS[locale]
+    [alone] = letters_each(engine, campaign, [mine], locale)
+    with_other = letters_each(engine, campaign, [other, mine], locale)
+    assert fonts_of(with_other[1]) == fonts_of(alone)
+
+
+def test_batch_files_hold_no_character_of_other_signers(shipped, tmp_path):
+    engine, campaign = shipped
+    mine, other = SIGNERS["ko"]
+    signers = [mine, other, *(SignerDetails(f"{mine.name}{i}", "KR") for i in range(4))]
+    paths = engine.batch_files(campaign, "emb-us", signers, tmp_path / "out", locale="ko")
+    assert len(paths) == 6
+    assert not foreign_characters(engine, campaign, "ko") & \
+        mapped_characters(paths[0].read_bytes())
+    assert [s.name in pdf_text(p.read_bytes()) for s, p in zip(signers, paths, strict=True)] \
+        == [True] * 6
+
+
+def images(pdf: bytes, folder, name: str) -> list[bytes]:
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(folder / f"{name}.pdf"),
+                    str(folder / name)], check=True)
+    return [p.read_bytes() for p in sorted(folder.glob(f"{name}-*.pgm"))]
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans"])
+def test_composed_letter_looks_like_the_same_letter_in_a_batch_pdf(shipped, tmp_path, locale):
+    engine, campaign = shipped
+    mine, other = SIGNERS[locale]
+    _other, letter = letters_each(engine, campaign, [other, mine], locale)
+    batch = engine.batch_pdf(campaign, "emb-us", [mine], locale=locale)
+    assert images(letter, tmp_path, "letter") == images(batch, tmp_path, "batch")
+
+
+def test_composed_letter_keeps_a_character_no_font_has(shipped, tmp_path):
+    # WeasyPrint draws it with glyph 0 under a code of its own, whose text is the character.
+    engine, campaign = shipped
+    mine = SignerDetails("Ann \U0010fffd Lee", "GB", message="\U000f0001")
+    _other, letter = letters_each(engine, campaign, [SIGNERS["en"][1], mine], "en")
+    text = pdf_text(letter)
+    assert "Ann \U0010fffd Lee" in text and "\U000f0001" in text
+    batch = engine.batch_pdf(campaign, "emb-us", [mine], locale="en")
+    assert images(letter, tmp_path, "letter") == images(batch, tmp_path, "batch")
+
+
 @pytest.mark.parametrize("locale", ["ko", "zh_Hans"])
 def test_letters_laid_out_in_full_hold_no_character_of_another_signer(shipped, locale):
     # Bilingual letters are not composed: the chunk is laid out as one document.
@@ -98,3 +161,64 @@ def test_letters_laid_out_in_full_hold_no_character_of_another_signer(shipped, l
     assert other.name in pdf_text(others)
     with pikepdf.Pdf.open(io.BytesIO(pdf)) as letter:
         assert str(letter.docinfo.Author) == mine.name
+
+
+def test_letter_drawing_what_is_not_read_is_laid_out_in_full(shipped, monkeypatch, caplog):
+    engine, campaign = shipped
+    mine, other = SIGNERS["ko"]
+
+    def unknown(pdf, forms, programs=None):
+        raise glyphs.UnknownDrawing("a Type3 font")
+
+    monkeypatch.setattr(glyphs, "keep_drawn_glyphs", unknown)
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        pdf, _others = letters_each(engine, campaign, [mine, other], "ko")
+    assert "cannot be cut down to its glyphs" in caplog.text
+    assert not foreign_characters(engine, campaign, "ko") & mapped_characters(pdf)
+    assert mine.name in pdf_text(pdf)
+
+
+def _form_with(pdf: pikepdf.Pdf, content: bytes, resources: pikepdf.Dictionary):
+    return pdf.make_stream(content, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                           BBox=[0, 0, 10, 10], Resources=resources)
+
+
+def test_a_simple_font_is_not_read():
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font,
+                                                Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    form = _form_with(pdf, b"BT /F1 12 Tf (Hi) Tj ET",
+                      pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)))
+    with pytest.raises(glyphs.UnknownDrawing, match="Type1"):
+        glyphs.keep_drawn_glyphs(pdf, [form])
+
+
+def test_a_pattern_is_dropped_unless_drawn_and_then_read():
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font,
+                                                Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    pattern = pdf.make_stream(b"BT /F1 12 Tf (Hi) Tj ET", PatternType=1, PaintType=1,
+                              TilingType=1, BBox=[0, 0, 1, 1], XStep=1, YStep=1,
+                              Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)))
+    form = _form_with(pdf, b"0 0 1 1 re f",
+                      pikepdf.Dictionary(Pattern=pikepdf.Dictionary(P1=pattern)))
+    glyphs.keep_drawn_glyphs(pdf, [form])
+    assert "/P1" not in form.Resources.Pattern
+    form = _form_with(pdf, b"/Pattern cs /P1 scn 0 0 1 1 re f",
+                      pikepdf.Dictionary(Pattern=pikepdf.Dictionary(P1=pattern)))
+    with pytest.raises(glyphs.UnknownDrawing, match="Type1"):
+        glyphs.keep_drawn_glyphs(pdf, [form])
+
+
+def test_a_font_no_page_shows_text_with_is_dropped(shipped):
+    engine, campaign = shipped
+    pdf = engine.letter_pdf(campaign, "emb-us", SIGNERS["ko"][0], locale="ko")
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as letter:
+        page = letter.pages[0]
+        fonts = page.Resources.Font
+        form = _form_with(letter, b"q Q", page.Resources)
+        assert len(fonts.keys()) > 0
+        glyphs.keep_drawn_glyphs(letter, [form])
+        assert len(form.Resources.Font.keys()) == 0

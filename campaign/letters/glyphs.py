@@ -1,0 +1,678 @@
+"""A letter cut from a mail merge keeps only the glyphs it draws.
+
+The per-signer layers of a composed chunk (compose.py: every signer's sender block and closing)
+are written as one PDF, so their fonts are subset to the characters of every name and message of
+the chunk. A letter written to a file of its own (``campaign letter batch -o DIR/``, the
+mail-merge ZIP) would carry them all: the outlines of the other signers' names in its font
+programs, their characters in the fonts' ToUnicode maps, their widths. ``keep_drawn_glyphs``
+subsets those fonts again in the letter's file, to the glyphs that the letter's own pages draw,
+and drops the fonts, images and drawings of those pages' resources that the pages do not use.
+
+The fonts are WeasyPrint's: Type 0 fonts with two-byte codes that are glyph indexes (Identity-H,
+or WeasyPrint's own CMap, which draws the characters no font has with glyph 0 under codes past
+the font's glyphs), with a TrueType (FontFile2) or OpenType CFF (FontFile3) program. WeasyPrint
+keeps the glyph indexes when it subsets, so a CJK subset holds some 60,000 empty glyphs, and
+subsetting it again that way costs 40 ms a font. Here the glyphs are renumbered instead, which
+takes a fraction of a millisecond and leaves a font of a few kilobytes, and the letter's content
+streams are written again with the new codes; the fonts keep WeasyPrint's form (code = CID =
+glyph index), which every PDF reader reads alike. In a CID-keyed CFF font the subset keeps each
+glyph's CID from the full font, so the charset is rewritten to make each CID its glyph's index:
+poppler takes a CID for the glyph index, other readers look it up in the charset.
+
+HarfBuzz's subsetter (libharfbuzz-subset, through cffi) does the subsetting. Anything else — a
+font of another kind, a drawing that the pages refer to and that is not read here — raises
+``UnknownDrawing``; the letters are then laid out and written one by one.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import re
+import sys
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cffi
+import pikepdf
+
+_ffi = cffi.FFI()
+_ffi.cdef("""
+typedef struct hb_blob_t hb_blob_t;
+typedef struct hb_face_t hb_face_t;
+typedef struct hb_set_t hb_set_t;
+typedef struct hb_map_t hb_map_t;
+typedef struct hb_subset_input_t hb_subset_input_t;
+typedef struct hb_subset_plan_t hb_subset_plan_t;
+typedef uint32_t hb_codepoint_t;
+typedef enum { HB_MEMORY_MODE_DUPLICATE, HB_MEMORY_MODE_READONLY, HB_MEMORY_MODE_WRITABLE,
+               HB_MEMORY_MODE_READONLY_MAY_MAKE_WRITABLE } hb_memory_mode_t;
+
+hb_blob_t *hb_blob_create_or_fail (const char *data, unsigned int length, hb_memory_mode_t mode,
+                                   void *user_data, void *destroy);
+void hb_blob_destroy (hb_blob_t *blob);
+const char *hb_blob_get_data (hb_blob_t *blob, unsigned int *length);
+hb_face_t *hb_face_create (hb_blob_t *blob, unsigned int index);
+void hb_face_destroy (hb_face_t *face);
+hb_blob_t *hb_face_reference_blob (hb_face_t *face);
+unsigned int hb_face_get_glyph_count (const hb_face_t *face);
+void hb_set_add (hb_set_t *set, hb_codepoint_t codepoint);
+hb_codepoint_t hb_map_get (const hb_map_t *map, hb_codepoint_t key);
+
+hb_subset_input_t *hb_subset_input_create_or_fail (void);
+void hb_subset_input_destroy (hb_subset_input_t *input);
+hb_set_t *hb_subset_input_glyph_set (hb_subset_input_t *input);
+void hb_subset_input_set_flags (hb_subset_input_t *input, unsigned value);
+hb_subset_plan_t *hb_subset_plan_create_or_fail (hb_face_t *face, const hb_subset_input_t *input);
+void hb_subset_plan_destroy (hb_subset_plan_t *plan);
+hb_face_t *hb_subset_plan_execute_or_fail (hb_subset_plan_t *plan);
+const hb_map_t *hb_subset_plan_old_to_new_glyph_mapping (const hb_subset_plan_t *plan);
+""")
+
+_DESUBROUTINIZE = 0x4
+_PASSTHROUGH_UNRECOGNIZED = 0x20
+_NOTDEF_OUTLINE = 0x40
+_MAP_INVALID = 0xFFFFFFFF
+
+
+class UnknownDrawing(Exception):
+    """A letter's page uses a font or a drawing whose glyphs cannot be told apart here."""
+
+
+_LIBRARIES: list = []
+
+
+def _harfbuzz():
+    if not _LIBRARIES:
+        try:
+            _LIBRARIES.extend((_dlopen("libharfbuzz.so.0", "libharfbuzz.0.dylib",
+                                       "libharfbuzz-0", "harfbuzz"),
+                               _dlopen("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
+                                       "libharfbuzz-subset-0", "harfbuzz-subset")))
+            # The subset plan and its glyph mapping are public from HarfBuzz 4.0 on.
+            _LIBRARIES[1].hb_subset_plan_old_to_new_glyph_mapping  # noqa: B018
+        except (OSError, AttributeError) as exc:
+            _LIBRARIES.clear()
+            raise UnknownDrawing("no libharfbuzz-subset, or one too old") from exc
+    return _LIBRARIES
+
+
+def _dlopen(*names: str):
+    for name in names[:-1]:
+        try:
+            return _ffi.dlopen(name)
+        except OSError:
+            continue
+    return _ffi.dlopen(names[-1])
+
+
+def subset_program(program: bytes, glyphs: Iterable[int]
+                   ) -> tuple[bytes, dict[int, int], int]:
+    """The font program cut down to ``glyphs`` (and glyph 0, and the glyphs they are made of),
+    each given glyph's new index, and the number of glyphs left."""
+    hb, hb_subset = _harfbuzz()
+    glyphs = sorted(set(glyphs) | {0})
+    buffer = _ffi.from_buffer(program)
+    blob = hb.hb_blob_create_or_fail(buffer, len(program), hb.HB_MEMORY_MODE_READONLY,
+                                     _ffi.NULL, _ffi.NULL)
+    if blob == _ffi.NULL:
+        raise UnknownDrawing("a font program HarfBuzz cannot read")
+    face = hb.hb_face_create(blob, 0)
+    request = hb_subset.hb_subset_input_create_or_fail()
+    plan = result = output = _ffi.NULL
+    try:
+        if request == _ffi.NULL:
+            raise UnknownDrawing("HarfBuzz could not subset a font")
+        wanted = hb_subset.hb_subset_input_glyph_set(request)
+        for glyph in glyphs:
+            hb.hb_set_add(wanted, glyph)
+        hb_subset.hb_subset_input_set_flags(
+            request, _PASSTHROUGH_UNRECOGNIZED | _DESUBROUTINIZE | _NOTDEF_OUTLINE)
+        plan = hb_subset.hb_subset_plan_create_or_fail(face, request)
+        result = _ffi.NULL if plan == _ffi.NULL else \
+            hb_subset.hb_subset_plan_execute_or_fail(plan)
+        if result == _ffi.NULL:
+            raise UnknownDrawing("HarfBuzz could not subset a font")
+        mapping = hb_subset.hb_subset_plan_old_to_new_glyph_mapping(plan)
+        new = {glyph: hb.hb_map_get(mapping, glyph) for glyph in glyphs}
+        if _MAP_INVALID in new.values():
+            raise UnknownDrawing("a glyph the page draws is not in its font")
+        output = hb.hb_face_reference_blob(result)
+        length = _ffi.new("unsigned int *")
+        data = hb.hb_blob_get_data(output, length)
+        return bytes(_ffi.buffer(data, length[0])), new, hb.hb_face_get_glyph_count(result)
+    finally:
+        for destroy, pointer in ((hb.hb_blob_destroy, output), (hb.hb_face_destroy, result),
+                                 (hb_subset.hb_subset_plan_destroy, plan),
+                                 (hb_subset.hb_subset_input_destroy, request),
+                                 (hb.hb_face_destroy, face), (hb.hb_blob_destroy, blob)):
+            if pointer != _ffi.NULL:
+                destroy(pointer)
+
+
+# --- What the pages draw -------------------------------------------------------------------
+
+# Resources that the content streams name, by the operators that name them (the operand that is
+# a name: the first one, or the last one of scn/SCN).
+_NAMING = {"Tf": "/Font", "Do": "/XObject", "gs": "/ExtGState", "sh": "/Shading",
+           "scn": "/Pattern", "SCN": "/Pattern"}
+_NAME_AT = {"scn": -1, "SCN": -1}
+_SHOW_TEXT = {"Tj": 0, "'": 0, '"': 2, "TJ": 0}
+
+
+@dataclass
+class _Drawn:
+    """What the content streams read so far draw and use."""
+
+    codes: dict[tuple[int, int], set[int]] = field(default_factory=dict)  # by Type 0 font
+    fonts: dict[tuple[int, int], pikepdf.Dictionary] = field(default_factory=dict)
+    # Each resource dictionary (/Font, /XObject…) read, and the names the streams used from it.
+    names: dict[object, tuple[pikepdf.Dictionary, set[str]]] = field(default_factory=dict)
+    read: set[tuple[int, int]] = field(default_factory=set)  # content streams read
+    # The content streams that show text: their instructions, and which of them show text in
+    # which font.
+    texts: list[tuple[pikepdf.Stream, list, list[tuple[int, tuple[int, int]]]]] = \
+        field(default_factory=list)
+
+
+def _resource(resources, category: str, name: str, owner, drawn: _Drawn):
+    table = resources.get(category) if resources is not None else None
+    found = table.get(name) if table is not None else None
+    if found is None:
+        raise UnknownDrawing(f"a page uses {category} {name}, which it does not have")
+    drawn.names.setdefault(_table_key(table, category, owner), (table, set()))[1].add(name)
+    return found
+
+
+def _table_key(table, category: str, owner) -> object:
+    return table.objgen if table.is_indirect else (owner.objgen, category)
+
+
+def _read(stream: pikepdf.Stream, resources, drawn: _Drawn) -> None:
+    """Notes the codes each font of ``stream`` shows and the resources it uses, reading the
+    forms, patterns and soft masks it draws too."""
+    if not stream.is_indirect:
+        raise UnknownDrawing("a drawing that is not an object of its own")
+    if stream.objgen in drawn.read:
+        return
+    drawn.read.add(stream.objgen)
+    resources = stream.get("/Resources", resources)
+    for category in set(_NAMING.values()):  # what it does not use is dropped
+        table = resources.get(category) if resources is not None else None
+        if table is not None:
+            drawn.names.setdefault(_table_key(table, category, stream), (table, set()))
+    font = None
+    saved: list = []
+    instructions = pikepdf.parse_content_stream(stream)
+    shown_by: list[tuple[int, tuple[int, int]]] = []
+    for index, (operands, operator) in enumerate(instructions):
+        op = str(operator)
+        if op == "q":
+            saved.append(font)
+        elif op == "Q":
+            font = saved.pop() if saved else None
+        elif op in _SHOW_TEXT:
+            if font is None:
+                raise UnknownDrawing("text shown without a font")
+            shown_by.append((index, font.objgen))
+            for string in _strings(op, operands):
+                drawn.codes[font.objgen].update(_codes(bytes(string)))
+        elif op in _NAMING and operands and isinstance(operands[_NAME_AT.get(op, 0)],
+                                                       pikepdf.Name):
+            used = _resource(resources, _NAMING[op], str(operands[_NAME_AT.get(op, 0)]),
+                             stream, drawn)
+            if op == "Tf":
+                font = _type0(used, drawn)
+            for drawing in _drawings(op, used):
+                _read(drawing, resources, drawn)
+    if shown_by:
+        drawn.texts.append((stream, instructions, shown_by))
+
+
+def _strings(op: str, operands) -> list:
+    shown = operands[_SHOW_TEXT[op]]
+    return [s for s in (shown if op == "TJ" else (shown,)) if isinstance(s, pikepdf.String)]
+
+
+def _codes(data: bytes) -> list[int]:
+    if len(data) % 2:
+        raise UnknownDrawing("a string of one-byte codes in a Type 0 font")
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def _drawings(op: str, used) -> list:
+    """The content streams a resource used by ``op`` draws: a form, a tiling pattern, the
+    group of a soft mask."""
+    if op == "Do" and used.get("/Subtype") == "/Form":
+        return [used]
+    if op in ("scn", "SCN") and used.get("/PatternType") == 1:
+        return [used]
+    mask = used.get("/SMask") if op == "gs" else None
+    if isinstance(mask, pikepdf.Dictionary) and "/G" in mask:
+        return [mask.G]
+    return []
+
+
+def _type0(font, drawn: _Drawn):
+    if not isinstance(font, pikepdf.Dictionary) or not font.is_indirect \
+            or font.get("/Subtype") != "/Type0":
+        raise UnknownDrawing(f"a {font.get('/Subtype')} font")
+    drawn.fonts.setdefault(font.objgen, font)
+    drawn.codes.setdefault(font.objgen, set())
+    return font
+
+
+def _unread_drawing(roots: Iterable, drawn: _Drawn) -> str | None:
+    """Something reachable from ``roots`` that draws and was not read: a content stream, or a
+    font that the content streams read do not show text with."""
+    seen: set[tuple[int, int]] = set()
+    stack = list(roots)
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, pikepdf.Array):
+            stack.extend(obj)
+        elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+            if obj.get("/Type") == "/Font":
+                if obj.is_indirect and obj.objgen in drawn.fonts:
+                    continue  # its glyphs are cut down below
+                return f"a {obj.get('/Subtype')} font that the pages do not show text with"
+            if isinstance(obj, pikepdf.Stream) and ("/Resources" in obj
+                                                    or obj.get("/Subtype") == "/Form") \
+                    and obj.objgen not in drawn.read:
+                return "a drawing that is not read"
+            stack.extend(obj.values())
+    return None
+
+
+# --- Cutting the fonts down --------------------------------------------------------------------
+
+_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
+
+
+def _sections(data: bytes, name: bytes) -> list[bytes]:
+    return re.findall(rb"begin" + name + rb"(.*?)end" + name, data, re.DOTALL)
+
+
+def _read_to_unicode(data: bytes) -> dict[int, bytes]:
+    """A ToUnicode CMap: each code's text, as UTF-16BE bytes."""
+    found: dict[int, bytes] = {}
+    for section in _sections(data, b"bfchar"):
+        values = _HEX.findall(section)
+        if len(values) % 2:
+            raise UnknownDrawing("a ToUnicode map that cannot be read")
+        for code, text in zip(values[::2], values[1::2], strict=True):
+            found[int(code, 16)] = bytes.fromhex(text.decode())
+    for section in _sections(data, b"bfrange"):
+        for low, high, target in re.findall(
+                rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[0-9a-fA-F]*>|\[[^\]]*\])", section):
+            low, high = int(low, 16), int(high, 16)
+            if target.startswith(b"["):
+                for offset, text in enumerate(_HEX.findall(target)[:high - low + 1]):
+                    found[low + offset] = bytes.fromhex(text.decode())
+            else:
+                first = bytes.fromhex(target[1:-1].decode())
+                start = int.from_bytes(first[-2:], "big") if first else 0
+                for offset in range(high - low + 1):
+                    found[low + offset] = first[:-2] + ((start + offset) & 0xFFFF).to_bytes(2, "big")
+    return found
+
+
+def _read_cid_cmap(data: bytes) -> dict[int, int]:
+    """A CMap with two-byte codes: each code's CID."""
+    spaces = [_HEX.findall(s) for s in _sections(data, b"codespacerange")]
+    if [[v.lower() for v in s] for s in spaces] != [[b"0000", b"ffff"]]:
+        raise UnknownDrawing("an encoding with codes other than two bytes")
+    found: dict[int, int] = {}
+    for section in _sections(data, b"cidchar"):
+        for code, cid in re.findall(rb"<([0-9a-fA-F]+)>\s*(\d+)", section):
+            found[int(code, 16)] = int(cid)
+    for section in _sections(data, b"cidrange"):
+        for low, high, cid in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\d+)",
+                                         section):
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                found[int(low, 16) + offset] = int(cid) + offset
+    return found
+
+
+def _cmap(name: bytes, registry: bytes, ordering: bytes, kind: bytes, entries: list[bytes]
+          ) -> bytes:
+    """A CMap of two-byte codes: a ToUnicode map (``bfchar`` entries) or an encoding
+    (``cidchar``), in the form WeasyPrint writes them."""
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+             b"/CIDSystemInfo << /Registry (" + registry + b") /Ordering (" + ordering
+             + b") /Supplement 0 >> def", b"/CMapName /" + name + b" def",
+             b"/CMapType " + (b"2" if kind == b"bfchar" else b"1") + b" def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    for start in range(0, len(entries), 100):
+        block = entries[start:start + 100]
+        lines += [b"%d begin%s" % (len(block), kind), *block, b"end" + kind]
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
+
+
+def _read_widths(widths) -> dict[int, object]:
+    """A /W array: each CID's width, as written."""
+    found: dict[int, object] = {}
+    items = list(widths) if widths is not None else []
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        if isinstance(items[index + 1], pikepdf.Array):
+            for offset, width in enumerate(items[index + 1]):
+                found[first + offset] = width
+            index += 2
+        else:
+            for cid in range(first, int(items[index + 1]) + 1):
+                found[cid] = items[index + 2]
+            index += 3
+    return found
+
+
+def _widths_array(widths: dict[int, object]) -> pikepdf.Array:
+    """A /W array: each run of consecutive CIDs as ``first [w1 w2 …]``."""
+    runs: list[tuple[int, list]] = []
+    for cid in sorted(widths):
+        if not runs or cid - 1 not in widths:
+            runs.append((cid, []))
+        runs[-1][1].append(widths[cid])
+    return pikepdf.Array([item for first, run in runs for item in (first, pikepdf.Array(run))])
+
+
+def _compressed(pdf: pikepdf.Pdf, data: bytes) -> pikepdf.Stream:
+    stream = pikepdf.Stream(pdf, zlib.compress(data))
+    stream.Filter = pikepdf.Name.FlateDecode
+    return pdf.make_indirect(stream)
+
+
+@dataclass
+class _Program:
+    stream: pikepdf.Stream
+    kind: str  # the CIDFont's subtype
+    cids: set[int] = field(default_factory=set)
+    fonts: list[tuple[pikepdf.Dictionary, dict[int, int]]] = field(default_factory=list)
+
+
+def _cut_fonts(pdf: pikepdf.Pdf, drawn: _Drawn, programs_read: dict[bytes, bytes]
+               ) -> dict[tuple[int, int], dict[int, int]]:
+    """Cuts each font down to the codes drawn with it; each font's new code for each code."""
+    programs: dict[tuple[int, int], _Program] = {}
+    for key, font in drawn.fonts.items():
+        codes = drawn.codes[key]
+        encoding = font.get("/Encoding")
+        if isinstance(encoding, pikepdf.Name) and str(encoding) == "/Identity-H":
+            cid_of = {code: code for code in codes}
+        elif isinstance(encoding, pikepdf.Stream) and encoding.get("/WMode", 0) == 0:
+            table = _read_cid_cmap(encoding.read_bytes())
+            if not codes <= table.keys():
+                raise UnknownDrawing("a code its font's encoding does not have")
+            cid_of = {code: table[code] for code in codes}
+        else:
+            raise UnknownDrawing(f"a Type 0 font encoded by {encoding}")
+        descendant = font.DescendantFonts[0]
+        kind = str(descendant.get("/Subtype"))
+        descriptor = descendant.FontDescriptor
+        if kind == "/CIDFontType2" and str(descendant.get("/CIDToGIDMap", "/Identity")) \
+                == "/Identity" and "/FontFile2" in descriptor:
+            program = descriptor.FontFile2
+        elif kind == "/CIDFontType0" and "/FontFile3" in descriptor \
+                and descriptor.FontFile3.get("/Subtype") == "/OpenType":
+            program = descriptor.FontFile3
+        else:
+            raise UnknownDrawing(f"a {kind} font without a program read here")
+        entry = programs.setdefault(program.objgen, _Program(program, kind))
+        if entry.kind != kind:
+            raise UnknownDrawing("a font program shared by CIDFonts of two kinds")
+        entry.cids.update(cid_of.values())
+        entry.fonts.append((font, cid_of))
+    new_codes: dict[tuple[int, int], dict[int, int]] = {}
+    for entry in programs.values():
+        data, new, count = subset_program(_program(entry.stream, programs_read), entry.cids)
+        if entry.kind == "/CIDFontType0":
+            data = _cids_as_indexes(data)
+        entry.stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
+        if entry.kind == "/CIDFontType2":
+            entry.stream.Length1 = len(data)
+        for font, cid_of in entry.fonts:
+            new_codes[font.objgen] = _cut_font(pdf, font, cid_of, new, count)
+    return new_codes
+
+
+def _program(stream: pikepdf.Stream, programs_read: dict[bytes, bytes]) -> bytes:
+    """A font program, read once for all the letters that copied it (a CJK one is 800 KB)."""
+    key = hashlib.sha256(stream.stream_dict.unparse() + stream.read_raw_bytes()).digest()
+    program = programs_read.get(key)
+    if program is None:
+        program = programs_read[key] = stream.read_bytes()
+    return program
+
+
+def _cut_font(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, cid_of: dict[int, int],
+              new: dict[int, int], count: int) -> dict[int, int]:
+    """The font's encoding, maps and widths, down to the codes drawn (``cid_of``: each code's
+    CID, which ``new`` renumbers; the program has ``count`` glyphs now). Returns each code's new
+    code: its glyph, as WeasyPrint writes them, except for characters the font does not have,
+    which it draws with glyph 0 but gives codes of their own past the font's glyphs, for their
+    text."""
+    descendant = font.DescendantFonts[0]
+    missing = sorted(code for code, cid in cid_of.items() if cid == 0)
+    codes = {code: new[cid] for code, cid in cid_of.items() if cid != 0}
+    codes.update({code: count + n for n, code in enumerate(missing)})
+    if max(codes.values(), default=0) > 0xFFFF:
+        raise UnknownDrawing("more characters than two-byte codes")
+    if "/ToUnicode" in font:
+        texts = _read_to_unicode(font.ToUnicode.read_bytes())
+        font.ToUnicode = _compressed(pdf, _cmap(
+            b"Adobe-Identity-UCS", b"Adobe", b"UCS", b"bfchar",
+            [b"<%04x> <%s>" % (codes[code], texts[code].hex().encode())
+             for code in sorted(codes, key=codes.get) if code in texts]))
+    if missing:  # the codes past the glyphs are drawn with glyph 0
+        system = descendant.get("/CIDSystemInfo", pikepdf.Dictionary())
+        encoding = _compressed(pdf, _cmap(
+            b"Letter-Glyphs", bytes(system.get("/Registry", b"Adobe")),
+            bytes(system.get("/Ordering", b"Identity")), b"cidchar",
+            [b"<%04x> %d" % (n, n if n < count else 0) for n in sorted(codes.values())]))
+        encoding.Type = pikepdf.Name.CMap
+        encoding.CMapName = pikepdf.Name("/Letter-Glyphs")
+        encoding.CIDSystemInfo = pikepdf.Dictionary(
+            Registry=system.get("/Registry", pikepdf.String("Adobe")),
+            Ordering=system.get("/Ordering", pikepdf.String("Identity")),
+            Supplement=system.get("/Supplement", 0))
+        font.Encoding = encoding
+    else:
+        font.Encoding = pikepdf.Name("/Identity-H")
+    widths = _read_widths(descendant.get("/W"))  # by CID, glyph 0's included
+    kept = {(codes[code] if cid else 0): widths[cid] for code, cid in cid_of.items()
+            if cid in widths}
+    descendant.W = _widths_array(kept)
+    descriptor = descendant.FontDescriptor
+    if "/FontBBox" in descriptor:
+        box = [float(x) for x in descriptor.FontBBox]
+        box[2] = max((float(width) for width in kept.values()), default=0)
+        descriptor.FontBBox = pikepdf.Array(box)
+    if "/Flags" in descriptor:  # fixed pitch: every glyph drawn as wide
+        fixed = len(kept) > 1 and len({float(width) for width in kept.values()}) == 1
+        descriptor.Flags = (int(descriptor.Flags) & ~1) | int(fixed)
+    if "/CIDSet" in descriptor:
+        cids = {cid for cid in codes.values() if cid < count} | {0}
+        bits = bytearray(max(cids) // 8 + 1)
+        for cid in cids:
+            bits[cid // 8] |= 0x80 >> (cid % 8)
+        descriptor.CIDSet = _compressed(pdf, bytes(bits))
+    return codes
+
+
+def _cids_as_indexes(program: bytes) -> bytes:
+    """An OpenType CFF program whose glyphs' CIDs (if it is CID-keyed) are their indexes. The
+    program cut down keeps each glyph's CID from the full font, and PDF readers differ on
+    whether they look a CID up in the CFF charset or take it for the glyph index (poppler
+    does); with CID = glyph index both read the same glyph. The charset is written over in
+    place, as format 0 or as ranges, which never takes more room than the one it replaces; the
+    table's checksum and the font's are set again."""
+    font = bytearray(program)
+    start, length = _sfnt_table(font, b"CFF ")
+    cff = memoryview(font)[start:start + length]
+    try:
+        position = _cff_index(cff, cff[2])[0]  # past the header and the Name INDEX
+        _end, tops = _cff_index(cff, position)
+        top = _cff_dict(cff[tops[0][0]:tops[0][1]])
+        if (12, 30) not in top:
+            return program  # not CID-keyed: a CID is the glyph index already
+        charset = int(top[15][0])
+        glyphs = int.from_bytes(cff[int(top[17][0]):int(top[17][0]) + 2], "big")
+        kind = cff[charset]
+        if kind == 0:
+            cff[charset + 1:charset + 2 * glyphs - 1] = b"".join(
+                n.to_bytes(2, "big") for n in range(1, glyphs))
+        elif kind in (1, 2):
+            step = 256 if kind == 1 else 65536
+            ranges = b"".join(first.to_bytes(2, "big") + (min(step, glyphs - first) - 1)
+                              .to_bytes(kind, "big") for first in range(1, glyphs, step))
+            if len(ranges) > _charset_length(cff, charset, glyphs) - 1:
+                raise UnknownDrawing("a CFF charset with no room for its glyphs' indexes")
+            cff[charset + 1:charset + 1 + len(ranges)] = ranges
+        else:
+            raise UnknownDrawing(f"a CFF charset of format {kind}")
+    except (IndexError, KeyError, ValueError) as exc:
+        raise UnknownDrawing(f"a CFF program that cannot be read ({exc})") from exc
+    del cff
+    _set_checksums(font, b"CFF ")
+    return bytes(font)
+
+
+def _sfnt_table(font: bytes | bytearray, tag: bytes) -> tuple[int, int]:
+    """(offset, length) of a table of an OpenType font."""
+    for record in range(12, 12 + 16 * int.from_bytes(font[4:6], "big"), 16):
+        if font[record:record + 4] == tag:
+            return (int.from_bytes(font[record + 8:record + 12], "big"),
+                    int.from_bytes(font[record + 12:record + 16], "big"))
+    raise UnknownDrawing(f"an OpenType font without a {tag.decode().strip()!r} table")
+
+
+def _set_checksums(font: bytearray, tag: bytes) -> None:
+    """The checksum of table ``tag`` and the font's (head.checkSumAdjustment)."""
+    def checksum(data) -> int:
+        words = array.array("L" if array.array("L").itemsize == 4 else "I",
+                            bytes(data) + b"\0" * (-len(data) % 4))
+        if sys.byteorder == "little":
+            words.byteswap()
+        return sum(words) & 0xFFFFFFFF
+
+    head = _sfnt_table(font, b"head")[0]
+    font[head + 8:head + 12] = bytes(4)
+    for record in range(12, 12 + 16 * int.from_bytes(font[4:6], "big"), 16):
+        if font[record:record + 4] in (tag, b"head"):
+            offset, length = _sfnt_table(font, bytes(font[record:record + 4]))
+            font[record + 4:record + 8] = checksum(font[offset:offset + length]).to_bytes(4, "big")
+    font[head + 8:head + 12] = ((0xB1B0AFBA - checksum(font)) & 0xFFFFFFFF).to_bytes(4, "big")
+
+
+def _cff_index(cff, position: int) -> tuple[int, list[tuple[int, int]]]:
+    """Where a CFF INDEX ends, and where each of its items starts and ends."""
+    count = int.from_bytes(cff[position:position + 2], "big")
+    if count == 0:
+        return position + 2, []
+    size = cff[position + 2]
+    offsets = [int.from_bytes(cff[position + 3 + i * size:position + 3 + (i + 1) * size], "big")
+               for i in range(count + 1)]
+    data = position + 2 + (count + 1) * size
+    return data + offsets[-1], [(data + a, data + b) for a, b in zip(offsets, offsets[1:],
+                                                                     strict=False)]
+
+
+def _cff_dict(data) -> dict[int | tuple[int, int], list[float]]:
+    """A CFF DICT: each operator's operands."""
+    found: dict[int | tuple[int, int], list[float]] = {}
+    operands: list[float] = []
+    position = 0
+    while position < len(data):
+        b0 = data[position]
+        if b0 <= 21:
+            operator = (12, data[position + 1]) if b0 == 12 else b0
+            position += 2 if b0 == 12 else 1
+            found[operator], operands = operands, []
+        elif b0 == 28:
+            operands.append(int.from_bytes(data[position + 1:position + 3], "big", signed=True))
+            position += 3
+        elif b0 == 29:
+            operands.append(int.from_bytes(data[position + 1:position + 5], "big", signed=True))
+            position += 5
+        elif b0 == 30:  # a real number, in nibbles up to 0xf (never an offset: skipped)
+            position += 1
+            while data[position] & 0x0F != 0x0F and data[position] >> 4 != 0x0F:
+                position += 1
+            position += 1
+            operands.append(0.0)
+        elif 32 <= b0 <= 246:
+            operands.append(b0 - 139)
+            position += 1
+        elif 247 <= b0 <= 250:
+            operands.append((b0 - 247) * 256 + data[position + 1] + 108)
+            position += 2
+        elif 251 <= b0 <= 254:
+            operands.append(-(b0 - 251) * 256 - data[position + 1] - 108)
+            position += 2
+        else:
+            raise ValueError(f"a DICT byte {b0}")
+    return found
+
+
+def _charset_length(cff, position: int, glyphs: int) -> int:
+    """The length of the charset of ``glyphs`` glyphs at ``position``, format byte included."""
+    kind = cff[position]
+    if kind == 0:
+        return 1 + 2 * (glyphs - 1)
+    size = 1 if kind == 1 else 2
+    covered, end = 1, position + 1
+    while covered < glyphs:
+        covered += int.from_bytes(cff[end + 2:end + 2 + size], "big") + 1
+        end += 2 + size
+    return end - position
+
+
+def _renumber(drawn: _Drawn, new_codes: dict[tuple[int, int], dict[int, int]]) -> None:
+    """Writes the content streams again with each font's new codes."""
+    for stream, instructions, shown_by in drawn.texts:
+        for index, font in shown_by:
+            operands, operator = instructions[index]
+            codes = new_codes[font]
+            op = str(operator)
+
+            def again(value, codes=codes):
+                if not isinstance(value, pikepdf.String):
+                    return value
+                return pikepdf.String(b"".join(codes[c].to_bytes(2, "big")
+                                               for c in _codes(bytes(value))))
+
+            operands = list(operands)
+            at = _SHOW_TEXT[op]
+            operands[at] = pikepdf.Array([again(v) for v in operands[at]]) if op == "TJ" \
+                else again(operands[at])
+            instructions[index] = pikepdf.ContentStreamInstruction(operands, operator)
+        stream.write(zlib.compress(pikepdf.unparse_content_stream(instructions)),
+                     filter=pikepdf.Name.FlateDecode)
+
+
+# --- The letter's file -------------------------------------------------------------------------
+
+def keep_drawn_glyphs(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Stream],
+                      programs_read: dict[bytes, bytes] | None = None) -> None:
+    """Cuts the fonts of the given form XObjects of ``pdf`` down to the glyphs they
+    draw, and drops the resources they do not use, in place. Fonts and drawings outside these
+    forms are left as they are; those the forms use must not be used by anything else."""
+    drawn = _Drawn()
+    forms = list(forms)
+    for form in forms:
+        _read(form, None, drawn)
+    for table, used in drawn.names.values():
+        for name in [key for key in table if key not in used]:
+            del table[name]
+    roots = [form.get("/Resources") for form in forms]
+    unread = _unread_drawing([r for r in roots if r is not None], drawn)
+    if unread:
+        raise UnknownDrawing(unread)
+    _renumber(drawn, _cut_fonts(pdf, drawn, {} if programs_read is None else programs_read))
