@@ -518,14 +518,14 @@ def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
     for the whole chunk, whose fonts hold the glyphs of every signer's name and words: in each
     letter's file they are cut down to the glyphs that letter draws (glyphs.py)."""
     opened = _Opened(assembly)
-    programs: dict[bytes, bytes] = {}  # the font programs of the per-signer layers, read once
+    read_before: dict = {}  # the per-signer layers' fonts, read once for all the files
     try:
         letters = []
         for index in range(len(assembly.groups)):
             files = _Files(opened, _new_file(assembly, authors[index]))
             _add_letter(assembly, index, files)
             try:
-                glyphs.keep_drawn_glyphs(files.out, files.signer.forms(), programs)
+                glyphs.keep_drawn_glyphs(files.out, files.signer.forms(), read_before)
             except glyphs.UnknownDrawing as exc:
                 raise NotComposable(f"a letter's own fonts cannot be cut down to its glyphs "
                                     f"({exc})") from exc

@@ -355,25 +355,37 @@ def _cmap(name: bytes, registry: bytes, ordering: bytes, kind: bytes, entries: l
     return b"\n".join(lines)
 
 
-def _read_widths(widths) -> dict[int, object]:
-    """A /W array: each CID's width, as written."""
-    found: dict[int, object] = {}
-    items = list(widths) if widths is not None else []
-    index = 0
-    while index < len(items):
-        first = int(items[index])
-        if isinstance(items[index + 1], pikepdf.Array):
-            for offset, width in enumerate(items[index + 1]):
-                found[first + offset] = width
-            index += 2
-        else:
-            for cid in range(first, int(items[index + 1]) + 1):
-                found[cid] = items[index + 2]
-            index += 3
+def _read_widths(array: bytes) -> dict[int, float]:
+    """A /W array (as PDF syntax): each CID's width."""
+    found: dict[int, float] = {}
+    tokens = re.findall(rb"[\[\]]|[-+]?[0-9]*\.?[0-9]+", array)
+    if not tokens:
+        return found
+    if tokens[0] != b"[" or tokens[-1] != b"]":
+        raise UnknownDrawing("a /W array that cannot be read")
+    tokens, index = tokens[1:-1], 0
+    try:
+        while index < len(tokens):
+            first = int(tokens[index])
+            if tokens[index + 1] == b"[":
+                end = tokens.index(b"]", index + 2)
+                for offset, width in enumerate(tokens[index + 2:end]):
+                    found[first + offset] = _number(width)
+                index = end + 1
+            else:
+                for cid in range(first, int(tokens[index + 1]) + 1):
+                    found[cid] = _number(tokens[index + 2])
+                index += 3
+    except (IndexError, ValueError) as exc:
+        raise UnknownDrawing("a /W array that cannot be read") from exc
     return found
 
 
-def _widths_array(widths: dict[int, object]) -> pikepdf.Array:
+def _number(token: bytes) -> float:
+    return float(token) if b"." in token else int(token)
+
+
+def _widths_array(widths: dict[int, float]) -> pikepdf.Array:
     """A /W array: each run of consecutive CIDs as ``first [w1 w2 …]``."""
     runs: list[tuple[int, list]] = []
     for cid in sorted(widths):
@@ -397,7 +409,7 @@ class _Program:
     fonts: list[tuple[pikepdf.Dictionary, dict[int, int]]] = field(default_factory=list)
 
 
-def _cut_fonts(pdf: pikepdf.Pdf, drawn: _Drawn, programs_read: dict[bytes, bytes]
+def _cut_fonts(pdf: pikepdf.Pdf, drawn: _Drawn, read_before: dict
                ) -> dict[tuple[int, int], dict[int, int]]:
     """Cuts each font down to the codes drawn with it; each font's new code for each code."""
     programs: dict[tuple[int, int], _Program] = {}
@@ -431,28 +443,31 @@ def _cut_fonts(pdf: pikepdf.Pdf, drawn: _Drawn, programs_read: dict[bytes, bytes
         entry.fonts.append((font, cid_of))
     new_codes: dict[tuple[int, int], dict[int, int]] = {}
     for entry in programs.values():
-        data, new, count = subset_program(_program(entry.stream, programs_read), entry.cids)
+        data, new, count = subset_program(
+            _read_once(read_before, b"program", entry.stream.stream_dict.unparse()
+                       + entry.stream.read_raw_bytes(), entry.stream.read_bytes), entry.cids)
         if entry.kind == "/CIDFontType0":
             data = _cids_as_indexes(data)
         entry.stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
         if entry.kind == "/CIDFontType2":
             entry.stream.Length1 = len(data)
         for font, cid_of in entry.fonts:
-            new_codes[font.objgen] = _cut_font(pdf, font, cid_of, new, count)
+            new_codes[font.objgen] = _cut_font(pdf, font, cid_of, new, count, read_before)
     return new_codes
 
 
-def _program(stream: pikepdf.Stream, programs_read: dict[bytes, bytes]) -> bytes:
-    """A font program, read once for all the letters that copied it (a CJK one is 800 KB)."""
-    key = hashlib.sha256(stream.stream_dict.unparse() + stream.read_raw_bytes()).digest()
-    program = programs_read.get(key)
-    if program is None:
-        program = programs_read[key] = stream.read_bytes()
-    return program
+def _read_once(read_before: dict, kind: bytes, key: bytes, read):
+    """What ``read()`` gives, read once for all the letters' files that copied the same object
+    (a CJK font program is 800 KB, its ToUnicode map and widths those of the whole chunk)."""
+    key = kind + hashlib.sha256(key).digest()
+    found = read_before.get(key)
+    if found is None:
+        found = read_before[key] = read()
+    return found
 
 
 def _cut_font(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, cid_of: dict[int, int],
-              new: dict[int, int], count: int) -> dict[int, int]:
+              new: dict[int, int], count: int, read_before: dict) -> dict[int, int]:
     """The font's encoding, maps and widths, down to the codes drawn (``cid_of``: each code's
     CID, which ``new`` renumbers; the program has ``count`` glyphs now). Returns each code's new
     code: its glyph, as WeasyPrint writes them, except for characters the font does not have,
@@ -465,7 +480,8 @@ def _cut_font(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, cid_of: dict[int, int]
     if max(codes.values(), default=0) > 0xFFFF:
         raise UnknownDrawing("more characters than two-byte codes")
     if "/ToUnicode" in font:
-        texts = _read_to_unicode(font.ToUnicode.read_bytes())
+        texts = _read_once(read_before, b"to-unicode", font.ToUnicode.read_raw_bytes(),
+                           lambda: _read_to_unicode(font.ToUnicode.read_bytes()))
         font.ToUnicode = _compressed(pdf, _cmap(
             b"Adobe-Identity-UCS", b"Adobe", b"UCS", b"bfchar",
             [b"<%04x> <%s>" % (codes[code], texts[code].hex().encode())
@@ -485,7 +501,8 @@ def _cut_font(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, cid_of: dict[int, int]
         font.Encoding = encoding
     else:
         font.Encoding = pikepdf.Name("/Identity-H")
-    widths = _read_widths(descendant.get("/W"))  # by CID, glyph 0's included
+    array = descendant.W.unparse() if "/W" in descendant else b""
+    widths = _read_once(read_before, b"widths", array, lambda: _read_widths(array))  # by CID
     kept = {(codes[code] if cid else 0): widths[cid] for code, cid in cid_of.items()
             if cid in widths}
     descendant.W = _widths_array(kept)
@@ -660,7 +677,7 @@ def _renumber(drawn: _Drawn, new_codes: dict[tuple[int, int], dict[int, int]]) -
 # --- The letter's file -------------------------------------------------------------------------
 
 def keep_drawn_glyphs(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Stream],
-                      programs_read: dict[bytes, bytes] | None = None) -> None:
+                      read_before: dict | None = None) -> None:
     """Cuts the fonts of the given form XObjects of ``pdf`` down to the glyphs they
     draw, and drops the resources they do not use, in place. Fonts and drawings outside these
     forms are left as they are; those the forms use must not be used by anything else."""
@@ -675,4 +692,4 @@ def keep_drawn_glyphs(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Stream],
     unread = _unread_drawing([r for r in roots if r is not None], drawn)
     if unread:
         raise UnknownDrawing(unread)
-    _renumber(drawn, _cut_fonts(pdf, drawn, {} if programs_read is None else programs_read))
+    _renumber(drawn, _cut_fonts(pdf, drawn, {} if read_before is None else read_before))

@@ -167,7 +167,7 @@ def test_letter_drawing_what_is_not_read_is_laid_out_in_full(shipped, monkeypatc
     engine, campaign = shipped
     mine, other = SIGNERS["ko"]
 
-    def unknown(pdf, forms, programs=None):
+    def unknown(pdf, forms, read_before=None):
         raise glyphs.UnknownDrawing("a Type3 font")
 
     monkeypatch.setattr(glyphs, "keep_drawn_glyphs", unknown)
