@@ -10,6 +10,8 @@ chunk joined into the output file as it arrives). Footnote area heights are reme
 WeasyPrint does.
 Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
 The same letter HTML is used by both, so the figures compare rendering only.
+``--per-signer N`` also writes batches of N letters as one PDF per signer (``batch_files``, as
+``campaign letter batch -o DIR/`` does), each signer with a name of their own.
 """
 
 from __future__ import annotations
@@ -46,6 +48,44 @@ def signers(locale: str, count: int) -> list[SignerDetails]:
     return [SignerDetails(f"{name} {i}", country, city, postcode,
                           "I add my voice to this appeal.\n\nPlease act now.")
             for i in range(count)]
+
+
+# Distinct names for the per-signer batches, so that each letter's own glyphs differ.
+NAME_PARTS = {"en": (["Jane", "Ann", "Mary", "Lucy", "Rose", "Emma", "Ella", "Iris", "Nora"],
+                     ["Doe", "Lee", "Hart", "Wood", "Fox", "Gray", "Hale", "Moss", "Reed"]),
+              "ko": ("김이박최정강조윤장임한오서신권황안송류전",
+                     "민준서연도윤하은지호수아예우시주원"),
+              "zh_Hans": ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗",
+                          "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂")}
+
+
+def distinct_signers(locale: str, count: int) -> list[SignerDetails]:
+    first, second = NAME_PARTS[locale]
+    _name, country, city, postcode = NAMES[locale]
+    batch = []
+    for i in range(count):
+        rest = i // len(first)
+        a, b, c = first[i % len(first)], second[rest % len(second)], \
+            second[rest // len(second) % len(second)]
+        batch.append(SignerDetails(f"{a} {b}-{c}" if locale == "en" else a + b + c, country,
+                                   city, postcode,
+                                   "I add my voice to this appeal.\n\nPlease act now."))
+    return batch
+
+
+def per_signer(engine: LetterEngine, campaign, recipient: str, locale: str, count: int):
+    """(seconds, mean file size, size of the first letter rendered alone) of a batch written
+    as one PDF per signer."""
+    import tempfile
+
+    batch = distinct_signers(locale, count)
+    with tempfile.TemporaryDirectory(prefix="bench-letters-each-") as work:
+        start = time.perf_counter()
+        paths = engine.batch_files(campaign, recipient, batch, Path(work) / "out", locale=locale)
+        elapsed = time.perf_counter() - start
+        mean = sum(p.stat().st_size for p in paths) / len(paths)
+    alone = len(engine.letter_pdf(campaign, recipient, batch[0], locale=locale))
+    return elapsed, mean, alone
 
 
 def pages_of(pdf: bytes) -> int:
@@ -148,6 +188,8 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--no-footnote-memory", action="store_true",
                         help="lay every footnote area out again, as WeasyPrint does (before/after)")
+    parser.add_argument("--per-signer", type=int, default=0,
+                        help="letters per batch written as one PDF per signer (0: not measured)")
     parser.add_argument("--memory-run", type=int, default=0, help=argparse.SUPPRESS)
     args, _unknown = parser.parse_known_args()
     if args.memory_run:
@@ -181,6 +223,14 @@ def main() -> int:
         print(f"  project batch ({locale}, {args.letters} letters): "
               f"{args.letters / elapsed:6.2f} letters/s  {pages / elapsed:6.2f} pages/s  "
               f"({elapsed:.1f} s, {pages} pages)")
+
+    for locale in ("en", "ko", "zh_Hans") if args.per_signer else ():
+        elapsed, mean, alone = per_signer(engine, campaign, args.recipient, locale,
+                                          args.per_signer)
+        print(f"  project batch, one PDF per signer ({locale}, {args.per_signer} letters, "
+              f"names all different): {args.per_signer / elapsed:6.2f} letters/s  "
+              f"({elapsed:.1f} s; {mean / 1024:.0f} KiB a file, the letter alone "
+              f"{alone / 1024:.0f} KiB)")
 
     en_time, en_pages = results["en"]
     per_page = {loc: t / p for loc, (t, p) in results.items()}
