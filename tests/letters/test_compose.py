@@ -8,7 +8,6 @@ import logging
 import re
 import shutil
 import subprocess
-from collections import Counter
 
 import pytest
 from pypdf import PdfReader
@@ -109,6 +108,17 @@ def test_composed_korean_batch_matches_letters_laid_out_in_full(shipped):
     assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
 
 
+def test_composed_korean_letter_pushed_to_the_next_page_looks_like_its_full_layout(shipped,
+                                                                                   tmp_path):
+    engine, campaign = shipped
+    # This letter's closing starts a page: in full, its top margin is dropped at the break.
+    signer = SignerDetails("김민준", "KR", "부산", "48058",
+                           "I add my voice to this appeal.\n\nPlease act now.")
+    composed = engine.batch_pdf(campaign, "emb-us", [signer], locale="ko")
+    [full] = one_by_one(engine, campaign, [signer], "ko")
+    assert page_images(composed, tmp_path, "composed") == page_images(full, tmp_path, "full")
+
+
 def test_composed_files_each_hold_one_whole_letter(shipped, tmp_path):
     engine, campaign = shipped
     signers = [SignerDetails("Ann Lee", "GB"), SignerDetails("Bo Berg", "SE", message="Hej.")]
@@ -193,11 +203,28 @@ def test_composition_that_misplaces_the_end_of_the_letter_is_laid_out_in_full(
     assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
 
 
+def test_composition_that_draws_the_end_of_the_letter_lower_is_laid_out_in_full(
+        shipped, monkeypatch, caplog):
+    engine, campaign = shipped
+    measured = compose.shared_geometry
+
+    def end_lower(document):
+        pages, spacer, join_bottom, sender = measured(document)
+        return pages, spacer + 3.0, join_bottom, sender  # same page, 3 px lower
+
+    monkeypatch.setattr(compose, "shared_geometry", end_lower)
+    signers = [SignerDetails("Ann Lee", "GB", message="Please act.")]
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        engine.batch_pdf(campaign, "emb-us", signers, locale="en")
+    assert "differs from its full layout" in caplog.text
+
+
 def test_page_text_leaves_out_hidden_text(shipped):
     engine, _campaign = shipped
     document = engine.pdf_renderer().render(
         '<p>seen <span style="visibility: hidden">unseen</span></p>', margin_boxes=False)
-    assert compose.page_text(document) == (Counter("seen"),)
+    [drawn] = compose.page_text(document)
+    assert [text for text, _height in drawn] == ["seen"]
 
 
 def test_bilingual_batch_is_laid_out_in_full(engine, demo):
