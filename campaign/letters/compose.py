@@ -32,7 +32,8 @@ Letters share a layout only if everything but the sender block and the end is th
 template may write a signer's details into the body: those letters get a layout of their own,
 and a batch where nearly every letter does is laid out in full). Each shared layout is checked
 before use: the first letter composed with it must have the same
-pages with the same words on each as a full layout of that letter, or the batch is printed the
+pages with the same words on each, drawn at the same heights, as a full layout of that letter,
+or the batch is printed the
 plain way (a warning is logged). Bilingual letters and PDF/A or PDF/UA variants are always
 printed the plain way (a tagged PDF cannot be assembled from layers).
 """
@@ -571,7 +572,7 @@ def _heights(drawn: Counter) -> dict[str, list[float]]:
 
 
 def check(composed: Sequence[Counter], full: Callable[[], Sequence[Counter]]) -> None:
-    """Refuses a composition whose pages do not draw the same characters as the pages of the
-    same letter laid out in full (``page_text`` of both)."""
+    """Refuses a composition whose pages do not draw the same texts at the same heights as the
+    pages of the same letter laid out in full (``page_text`` of both)."""
     if not same_letter(composed, full()):
         raise NotComposable("the composed letter differs from its full layout")
