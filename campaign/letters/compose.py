@@ -31,9 +31,8 @@ letter is a file of its own, its copy of those fonts is cut down to the glyphs i
 Letters share a layout only if everything but the sender block and the end is the same text (a
 template may write a signer's details into the body: those letters get a layout of their own,
 and a batch where nearly every letter does is laid out in full). Each shared layout is checked
-before use: the first letter composed with it must have the same
-pages with the same words on each, drawn at the same heights, as a full layout of that letter,
-or the batch is printed the
+before use: the first letter composed with it must have the same pages with the same words on
+each, drawn at the same heights, as a full layout of that letter, or the batch is printed the
 plain way (a warning is logged). Bilingual letters and PDF/A or PDF/UA variants are always
 printed the plain way (a tagged PDF cannot be assembled from layers).
 """
