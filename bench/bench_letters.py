@@ -1,6 +1,7 @@
 """Letters mail merge: the project's batch renderer next to plain WeasyPrint, in one run.
 
-    python bench/bench_letters.py [--letters N] [--baseline-letters M] [--recipient ID]
+    python bench/bench_letters.py [--letters N] [--rounds R] [--baseline-letters M]
+                                  [--recipient ID]
 
 Project: ``LetterEngine.write_batch_pdf`` (2 processes, chunks of up to 100 letters, each
 composed: the body and the sources laid out once per process, each signer's sender block and
@@ -10,6 +11,8 @@ chunk joined into the output file as it arrives). Footnote area heights are reme
 WeasyPrint does.
 Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
 The same letter HTML is used by both, so the figures compare rendering only.
+English, Korean and Chinese batches take turns for ``--rounds`` rounds (3); each language's
+ratio to English is taken within a round, and the summary gives medians and ranges.
 ``--per-signer N`` also writes batches of N letters as one PDF per signer (``batch_files``, as
 ``campaign letter batch -o DIR/`` does), each signer with a name of their own.
 """
@@ -22,6 +25,7 @@ import io
 import os
 import pstats
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -184,6 +188,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--letters", type=int, default=400, help="letters per batch")
     parser.add_argument("--baseline-letters", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the three languages, taking turns")
     parser.add_argument("--recipient", default="emb-us")
     parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--no-footnote-memory", action="store_true",
@@ -216,13 +222,18 @@ def main() -> int:
     print(f"  plain WeasyPrint, one write_pdf per letter (en, {args.baseline_letters} letters): "
           f"{base_lps:6.2f} letters/s  {base_pps:6.2f} pages/s")
 
-    results = {}
-    for locale in ("en", "ko", "zh_Hans"):
-        elapsed, pages = project(engine, campaign, args.recipient, locale, args.letters)
-        results[locale] = (elapsed, pages)
-        print(f"  project batch ({locale}, {args.letters} letters): "
-              f"{args.letters / elapsed:6.2f} letters/s  {pages / elapsed:6.2f} pages/s  "
-              f"({elapsed:.1f} s, {pages} pages)")
+    # The languages take turns, round after round: on a shared machine whose speed drifts, a
+    # ratio of two batches run minutes apart measures the drift as much as the languages.
+    rounds: list[dict[str, tuple[float, int]]] = []
+    for number in range(1, args.rounds + 1):
+        results = {}
+        for locale in ("en", "ko", "zh_Hans"):
+            elapsed, pages = project(engine, campaign, args.recipient, locale, args.letters)
+            results[locale] = (elapsed, pages)
+            print(f"  round {number}, project batch ({locale}, {args.letters} letters): "
+                  f"{args.letters / elapsed:6.2f} letters/s  {pages / elapsed:6.2f} pages/s  "
+                  f"({elapsed:.1f} s, {pages} pages)")
+        rounds.append(results)
 
     for locale in ("en", "ko", "zh_Hans") if args.per_signer else ():
         elapsed, mean, alone = per_signer(engine, campaign, args.recipient, locale,
@@ -232,20 +243,29 @@ def main() -> int:
               f"({elapsed:.1f} s; {mean / 1024:.0f} KiB a file, the letter alone "
               f"{alone / 1024:.0f} KiB)")
 
-    en_time, en_pages = results["en"]
-    per_page = {loc: t / p for loc, (t, p) in results.items()}
-    ratio = (en_pages / en_time) / base_pps
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    def spread(values: list[float]) -> str:
+        return f"{min(values):.2f}-{max(values):.2f}"
+
+    en_rates = [r["en"][1] / r["en"][0] for r in rounds]  # pages/s
+    en_letters = [args.letters / r["en"][0] for r in rounds]
+    en_pages = rounds[0]["en"][1]
     own, children = peak_rss_mib()
-    print("summary:")
-    print(f"  English batch vs plain baseline, per page: {ratio:.2f}x  (goal >= 2.5x)")
-    print(f"  English batch: {args.letters / en_time:.2f} letters/s of "
-          f"{en_pages / args.letters:.1f} pages = {en_pages / en_time:.1f} pages/s "
+    print(f"summary (medians of {len(rounds)} rounds, range in brackets):")
+    print(f"  English batch vs plain baseline, per page: {median(en_rates) / base_pps:.2f}x "
+          f"[{min(en_rates) / base_pps:.1f}-{max(en_rates) / base_pps:.1f}]  (goal >= 2.5x)")
+    print(f"  English batch: {median(en_letters):.2f} letters/s [{spread(en_letters)}] of "
+          f"{en_pages / args.letters:.1f} pages = {median(en_rates):.1f} pages/s "
           f"(goal 40 one-page letters/s, i.e. 40 pages/s)")
-    per_letter = {loc: t / args.letters for loc, (t, _p) in results.items()}
     for locale, name in (("ko", "Korean"), ("zh_Hans", "Chinese")):
-        print(f"  {name} / English time per page: {per_page[locale] / per_page['en']:.2f}  "
-              f"(goal <= 1.3); per letter: {per_letter[locale] / per_letter['en']:.2f} "
-              f"({results[locale][1] / args.letters:.1f} pages per letter)")
+        # Per round: this language's time per page over English's in the same round.
+        per_page = [(r[locale][0] / r[locale][1]) / (r["en"][0] / r["en"][1]) for r in rounds]
+        per_letter = [r[locale][0] / r["en"][0] for r in rounds]
+        print(f"  {name} / English time per page: {median(per_page):.2f} [{spread(per_page)}]  "
+              f"(goal <= 1.3); per letter: {median(per_letter):.2f} [{spread(per_letter)}] "
+              f"({rounds[0][locale][1] / args.letters:.1f} pages per letter)")
     print(f"  peak RSS of this benchmark (three languages and the baseline in one process): "
           f"main {own:.0f} MiB, largest worker {children:.0f} MiB")
     # Flat memory: one English batch per fresh process, a quarter of the size and full size.
