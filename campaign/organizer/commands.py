@@ -197,6 +197,9 @@ def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: 
     """Write the campaign's signatures to a CSV or JSON file."""
     _campaign(slug)
     fmt = _export_format(out, fmt)
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom is for CSV files (Excel reads their UTF-8 by it); a JSON "
+                               "file has none")
     try:
         job = _run_with_bar("export", {"campaign": slug, "format": fmt, "status": status,
                                        "bom": bom, "out": str(out.resolve())}, slug, "export")

@@ -96,6 +96,13 @@ def test_export_format_follows_an_upper_case_extension(runner, add_signatures, t
     assert [r["name"] for r in json.loads(out.read_text(encoding="utf-8"))] == ["Kim"]
 
 
+def test_export_with_bom_as_json_is_refused(runner, add_signatures, tmp_path):
+    add_signatures([("Kim", True)])
+    result = _export(runner, tmp_path / "s.json", "--bom")
+    assert result.exit_code == 2 and "--bom is for CSV files" in result.stderr
+    assert not (tmp_path / "s.json").exists()
+
+
 def test_export_confirmed_leaves_out_pending(runner, add_signatures, tmp_path):
     add_signatures([("Confirmed", True)])
     add_signatures([("Pending", True)], status="pending")
