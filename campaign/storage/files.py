@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,43 @@ from campaign import interrupts
 SHARED = 0o666
 # Only the owner may read or write it, whatever the umask: for files of personal data.
 PRIVATE = 0o600
+
+# What a write left behind when its process was killed (SIGKILL, a crash, a power loss), which
+# no cleanup ran for: a file being written (``_create_beside``), a staging folder
+# (``replace_files``), a packet's or a mail merge's work folder. Swept when a later write uses
+# the folder, once they are old enough that no running write can still own them.
+_LEFTOVER = re.compile(r"^\.(?:.+\.[0-9a-f]{8}\.part|staging-.+\.part|packet-.+|merge-.+)$")
+LEFTOVER_AGE = 24 * 3600  # seconds
+_swept: set[Path] = set()
+_swept_lock = threading.Lock()
+
+
+def sweep_leftovers(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Removes the leftovers of writes killed a day or more ago from ``folder`` (once per folder
+    and process) and returns them."""
+    with _swept_lock:
+        if folder in _swept and now is None:
+            return []
+        _swept.add(folder)
+    limit = (time.time() if now is None else now) - LEFTOVER_AGE
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if not _LEFTOVER.match(entry.name) or entry.is_symlink() \
+                    or entry.stat().st_mtime > limit:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue  # another process's, or gone already: not ours to report
+    return removed
 
 
 def write_atomically(path: Path, content: bytes | Callable[[BinaryIO], object], *,
@@ -32,6 +72,7 @@ def write_atomically(path: Path, content: bytes | Callable[[BinaryIO], object], 
     An error about the temporary file (a read-only or full disk) is raised as an error about
     ``path``: the temporary name means nothing to the person who asked for ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(path.parent)
     try:
         fd, temp_name = _create_beside(path, PRIVATE if private else SHARED)
     except OSError as exc:
@@ -80,6 +121,7 @@ def replace_files(folder: Path, ours: Callable[[str], bool],
     made = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        sweep_leftovers(folder)
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=".staging-", suffix=".part"))
     except OSError as exc:
         raise _about(folder, exc) from exc
