@@ -19,6 +19,10 @@ glyph index), which every PDF reader reads alike. In a CID-keyed CFF font the su
 glyph's CID from the full font, so the charset is rewritten to make each CID its glyph's index:
 poppler takes a CID for the glyph index, other readers look it up in the charset.
 
+The layers that every letter's file copies (the body, the sources annex, the page numbers) are
+cut down the same way once, when they are laid out (``compact_layer``): as WeasyPrint writes
+them, their CJK fonts hold the empty glyphs too, in every file.
+
 HarfBuzz's subsetter (libharfbuzz-subset, through cffi) does the subsetting. Anything else — a
 font of another kind, a drawing that the pages refer to and that is not read here — raises
 ``UnknownDrawing``; the letters are then laid out and written one by one.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import array
 import hashlib
+import io
 import re
 import sys
 import zlib
@@ -685,11 +690,37 @@ def keep_drawn_glyphs(pdf: pikepdf.Pdf, forms: Iterable[pikepdf.Stream],
     forms = list(forms)
     for form in forms:
         _read(form, None, drawn)
+    roots = [form.get("/Resources") for form in forms]
+    _keep_drawn(pdf, drawn, [r for r in roots if r is not None], read_before)
+
+
+def _keep_drawn(pdf: pikepdf.Pdf, drawn: _Drawn, roots: list, read_before: dict | None) -> None:
+    """Drops the resources the streams read into ``drawn`` do not use, then cuts their fonts
+    down to the glyphs they draw, unless something reachable from ``roots`` draws and was not
+    read."""
     for table, used in drawn.names.values():
         for name in [key for key in table if key not in used]:
             del table[name]
-    roots = [form.get("/Resources") for form in forms]
-    unread = _unread_drawing([r for r in roots if r is not None], drawn)
+    unread = _unread_drawing(roots, drawn)
     if unread:
         raise UnknownDrawing(unread)
     _renumber(drawn, _cut_fonts(pdf, drawn, {} if read_before is None else read_before))
+
+
+def compact_layer(data: bytes) -> bytes:
+    """A PDF written by WeasyPrint (a shared layer of a mail merge) written again with each
+    font cut down to the glyphs its pages draw, renumbered: a CJK font then weighs a few
+    kilobytes instead of holding some 60,000 empty glyphs, in every letter's file that copies
+    it. The whole document is read: anything that draws and is not read here (an annotation's
+    appearance, a font of another kind) raises ``UnknownDrawing``."""
+    with pikepdf.Pdf.open(io.BytesIO(data)) as pdf:
+        drawn = _Drawn()
+        for page in pdf.pages:
+            if not isinstance(page.obj.get("/Resources"), pikepdf.Dictionary):
+                raise UnknownDrawing("a page without resources of its own")
+            page.contents_coalesce()
+            _read(page.obj.Contents, page.obj.Resources, drawn)
+        _keep_drawn(pdf, drawn, [pdf.trailer], None)
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        return buffer.getvalue()
