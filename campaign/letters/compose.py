@@ -26,7 +26,9 @@ the page number drawn on top of each other, as PDF form XObjects (with qpdf); th
 subset and written once per file, whatever the number of letters. The per-signer layers of a
 chunk are written as one PDF, whose fonts hold the glyphs of every signer of the chunk: when each
 letter is a file of its own, its copy of those fonts is cut down to the glyphs it draws
-(glyphs.py), so that no letter holds anything of another signer.
+(glyphs.py), so that no letter holds anything of another signer. The shared, sources and
+page-number layers' fonts are cut down to their glyphs once, when they are laid out
+(``compact``).
 
 Letters share a layout only if everything but the sender block and the end is the same text (a
 template may write a signer's details into the body: those letters get a layout of their own,
@@ -316,6 +318,19 @@ def end_article(parts: LetterParts, shared: SharedLayer) -> str:
 
 
 # --- Assembling pages ---------------------------------------------------------------------------
+
+def compact(pdf: bytes) -> bytes:
+    """A layer PDF that every file of a batch copies (the shared, sources and page-number
+    layers), with its fonts cut down to the glyphs its pages draw (glyphs.compact_layer), or as
+    WeasyPrint wrote it if they cannot be."""
+    try:
+        return glyphs.compact_layer(pdf)
+    except glyphs.UnknownDrawing as exc:
+        log.info("a layer's fonts are kept as written: %s", exc)
+    except Exception:  # the layer as written is as good, only larger
+        log.warning("a layer's fonts are kept as written", exc_info=True)
+    return pdf
+
 
 class _Layers:
     """The pages of one layer PDF as form XObjects of one output file, made once each."""

@@ -14,7 +14,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from campaign.content import load_campaign
-from campaign.letters import glyphs
+from campaign.letters import compose, glyphs
 from campaign.letters.engine import LetterEngine
 from campaign.letters.merge import SignerDetails
 from campaign.settings import PROJECT_ROOT
@@ -226,3 +226,74 @@ def test_a_font_no_page_shows_text_with_is_dropped(shipped):
         assert len(fonts.keys()) > 0
         glyphs.keep_drawn_glyphs(letter, [form])
         assert len(form.Resources.Font.keys()) == 0
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans"])
+def test_composed_letter_file_is_not_much_larger_than_the_letter_alone(shipped, locale):
+    # The shared layers' fonts (a CJK subset keeps some 60,000 empty glyphs as WeasyPrint
+    # writes it) are cut down to their glyphs too, once for all the files.
+    engine, campaign = shipped
+    mine, other = SIGNERS[locale]
+    letter, _other = letters_each(engine, campaign, [mine, other], locale)
+    alone = engine.letter_pdf(campaign, "emb-us", mine, locale=locale)
+    assert len(letter) <= 1.25 * len(alone)
+
+
+@pytest.mark.parametrize("locale", ["ko", "zh_Hans"])
+def test_composed_letter_file_looks_and_reads_like_the_letter_alone(shipped, tmp_path, locale):
+    engine, campaign = shipped
+    mine, other = SIGNERS[locale]
+    _other, letter = letters_each(engine, campaign, [other, mine], locale)
+    alone = engine.letter_pdf(campaign, "emb-us", mine, locale=locale)
+    assert images(letter, tmp_path, "letter") == images(alone, tmp_path, "alone")
+    assert pdf_text(letter) == pdf_text(alone)
+
+
+@pytest.mark.parametrize("locale", ["en", "ko", "zh_Hans"])
+def test_a_layer_cut_down_to_its_glyphs_looks_and_reads_the_same(shipped, tmp_path, locale):
+    engine, campaign = shipped
+    pdf = engine.letter_pdf(campaign, "emb-us", SIGNERS[locale][0], locale=locale)
+    compact = glyphs.compact_layer(pdf)
+    assert len(compact) < len(pdf) / 2
+    assert images(compact, tmp_path, "compact") == images(pdf, tmp_path, "pdf")
+    assert pdf_text(compact) == pdf_text(pdf)
+    for name in ("compact", "pdf"):
+        text = subprocess.run(["pdftotext", str(tmp_path / f"{name}.pdf"), "-"], check=True,
+                              capture_output=True).stdout
+        (tmp_path / f"{name}.txt").write_bytes(text)
+    assert (tmp_path / "compact.txt").read_bytes() == (tmp_path / "pdf.txt").read_bytes()
+
+
+def test_a_layer_with_an_annotation_drawing_is_kept_as_written(shipped):
+    engine, campaign = shipped
+    pdf = engine.letter_pdf(campaign, "emb-us", SIGNERS["ko"][0], locale="ko")
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as letter:
+        appearance = letter.make_stream(b"q Q", Type=pikepdf.Name.XObject,
+                                        Subtype=pikepdf.Name.Form, BBox=[0, 0, 1, 1],
+                                        Resources=letter.pages[0].Resources)
+        letter.pages[0].obj.Annots = letter.make_indirect(pikepdf.Array([
+            letter.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[0, 0, 1, 1],
+                AP=pikepdf.Dictionary(N=appearance)))]))
+        buffer = io.BytesIO()
+        letter.save(buffer)
+    with pytest.raises(glyphs.UnknownDrawing, match="not read"):
+        glyphs.compact_layer(buffer.getvalue())
+    assert compose.compact(buffer.getvalue()) == buffer.getvalue()
+
+
+def test_letters_are_composed_with_layers_kept_as_written_when_they_cannot_be_cut(
+        shipped, monkeypatch, tmp_path, caplog):
+    engine, campaign = shipped
+    mine, other = SIGNERS["ko"]
+
+    def broken(pdf):
+        raise KeyError("/DescendantFonts")
+
+    monkeypatch.setattr(glyphs, "compact_layer", broken)
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.compose"):
+        letter, _other = letters_each(engine, campaign, [mine, other], "ko")
+    assert "kept as written" in caplog.text
+    alone = engine.letter_pdf(campaign, "emb-us", mine, locale="ko")
+    assert images(letter, tmp_path, "letter") == images(alone, tmp_path, "alone")
+    assert mine.name in pdf_text(letter)
