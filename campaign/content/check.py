@@ -41,8 +41,9 @@ def _check_office_holders(campaign: Campaign, today: dt.date) -> list[Problem]:
                      "letters dated later are addressed to the office without a name")
         problems.append(Problem(path, recipient.line, (
             f"recipient '{recipient.id}': {recipient.addressee_name} {state}. Put the next "
-            "office-holder in addressee_name and in_office_until, and check that the "
-            "salutation's translations suit them"), "warning"))
+            "office-holder in addressee_name and in_office_until, run campaign i18n extract "
+            "and have their name translated, and check that the translations of the title "
+            "and salutation suit them"), "warning"))
     return problems
 
 
