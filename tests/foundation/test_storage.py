@@ -108,3 +108,22 @@ def test_db_upgrade_command_creates_database(make_app, tmp_path):
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert migrate.current_revision(url) == migrate.head_revision(url)
+
+
+def test_upgrade_takes_the_spreadsheet_quote_off_values_stored_with_it(database_url):
+    database = Database(database_url)
+    with database.session() as session:
+        session.add(Signature(campaign_slug="c", email="a@x.org", email_key="a@x.org",
+                              name="'=Ann", city="'=1+1", postcode="'-12"))
+        session.add(Signature(campaign_slug="c", email="b@x.org", email_key="b@x.org",
+                              name="'t Hooft", city="'s-Hertogenbosch", postcode="5211"))
+    database.dispose()
+    migrate.downgrade(database_url, "0003")
+    migrate.upgrade(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT name, city, postcode FROM signatures ORDER BY email")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("=Ann", "=1+1", "-12"),
+                                        ("'t Hooft", "'s-Hertogenbosch", "5211")]
