@@ -21,6 +21,7 @@ from campaign.settings import PROJECT_ROOT
 
 DATA = Path(__file__).parent / "data"
 LOCALES = ["en", "ko", "zh_Hans", "ja", "fr", "de", "es", "ar"]
+SHIPPED_SLUG = "stop-forced-repatriation"
 
 
 @pytest.fixture
@@ -55,6 +56,18 @@ def engine(demo_letters, demo_locales, tmp_path) -> LetterEngine:
 @pytest.fixture
 def demo(demo_letters):
     return load_campaign(demo_letters, "demo")
+
+
+@pytest.fixture
+def shipped(tmp_path):
+    """The shipped campaign (its embassy letter runs over several pages, with notes on each)
+    in a copy, so that a test may change its stylesheet: (engine, campaign)."""
+    letters = tmp_path / "letters"
+    shutil.copytree(PROJECT_ROOT / "letters" / SHIPPED_SLUG, letters / SHIPPED_SLUG)
+    shutil.copytree(PROJECT_ROOT / "letters" / "_layout", letters / "_layout")
+    engine = LetterEngine(letters, PROJECT_ROOT / "static", PROJECT_ROOT / "locales",
+                          processes=1)
+    return engine, load_campaign(letters, SHIPPED_SLUG)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -14,27 +13,13 @@ from pypdf import PdfReader
 
 from campaign.content import load_campaign
 from campaign.letters import compose
-from campaign.letters.engine import LetterEngine
 from campaign.letters.merge import SignerDetails
-from campaign.settings import PROJECT_ROOT
 from tests.letters.conftest import pdf_text
 
 SLUG = "stop-forced-repatriation"
 PAGE_NUMBER = r"^(\d+) ?/ ?(\d+)$"
 LONG_MESSAGE = "\n\n".join(["I have followed the fate of North Korean refugees for years, and "
                             "I ask you to hear this appeal before it is too late. " * 4] * 6)
-
-
-@pytest.fixture
-def shipped(tmp_path):
-    """The shipped campaign (its embassy letter runs over several pages, with notes on each)
-    in a copy, so that a test may change its stylesheet."""
-    letters = tmp_path / "letters"
-    shutil.copytree(PROJECT_ROOT / "letters" / SLUG, letters / SLUG)
-    shutil.copytree(PROJECT_ROOT / "letters" / "_layout", letters / "_layout")
-    engine = LetterEngine(letters, PROJECT_ROOT / "static", PROJECT_ROOT / "locales",
-                          processes=1)
-    return engine, load_campaign(letters, SLUG)
 
 
 def one_by_one(engine, campaign, signers, locale="en") -> list[bytes]:

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import io
 import logging
-import shutil
 import subprocess
 
 import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from campaign.content import load_campaign
 from campaign.letters import compose, glyphs
-from campaign.letters.engine import LetterEngine
 from campaign.letters.merge import SignerDetails
-from campaign.settings import PROJECT_ROOT
 from tests.letters.conftest import pdf_text
 
 SLUG = "stop-forced-repatriation"
@@ -31,16 +27,6 @@ SIGNERS = {
     "zh_Hans": (SignerDetails("王小明", "CN", "上海", "200000", "请立即行动。"),
                 SignerDetails("欧阳靖", "CN", "漯河", "462000", "鼋鼍蚍蜉，皆吾所念。")),
 }
-
-
-@pytest.fixture
-def shipped(tmp_path):
-    letters = tmp_path / "letters"
-    shutil.copytree(PROJECT_ROOT / "letters" / SLUG, letters / SLUG)
-    shutil.copytree(PROJECT_ROOT / "letters" / "_layout", letters / "_layout")
-    engine = LetterEngine(letters, PROJECT_ROOT / "static", PROJECT_ROOT / "locales",
-                          processes=1)
-    return engine, load_campaign(letters, SLUG)
 
 
 def fonts_of(pdf: bytes) -> list[tuple]:
