@@ -92,26 +92,32 @@ def test_celery_worker_builds_packet_from_postgres(celery_app, celery_worker, ad
     assert "김민준" in text and withheld in text and "Hidden" not in text, text[-1500:]
 
 
-def test_celery_job_interrupted_is_resumed_by_worker(celery_app, celery_worker, add_signatures,
-                                                     tmp_path):
-    """A job left running by a dead worker process is queued again at start-up and finished."""
+def _export_left_running_by_a_dead_worker(app) -> str:
+    """An export job marked running by a worker process that no longer exists; its id."""
     import socket
 
     from campaign.jobs.models import Job
     from campaign.jobs.runner import job_key
     from campaign.storage.base import utcnow
 
-    add_signatures([("Resumed", True)], into=celery_app)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False}
     job_id = str(uuid.uuid4())
-    with celery_app.app_context(), celery_app.extensions["campaign.db"].session() as session:
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
         session.add(Job(id=job_id, kind="export", key=job_key("export", params), params=params,
                         status="running", progress_done=0, progress_total=1, result={},
                         attempts=1, campaign_slug=SLUG, worker=f"{socket.gethostname()}:"
                         f"{dead.pid}", created_at=utcnow(), started_at=utcnow(),
                         heartbeat_at=utcnow()))
+    return job_id
+
+
+def test_celery_job_interrupted_is_resumed_by_worker(celery_app, celery_worker, add_signatures,
+                                                     tmp_path):
+    """A job left running by a dead worker process is queued again at start-up and finished."""
+    add_signatures([("Resumed", True)], into=celery_app)
+    job_id = _export_left_running_by_a_dead_worker(celery_app)
     with celery_app.app_context():
         jobs.backend()  # the web app starting: requeues and sends the job to the broker
     job = _wait_for(celery_app, job_id, celery_worker)
@@ -121,23 +127,8 @@ def test_celery_job_interrupted_is_resumed_by_worker(celery_app, celery_worker, 
 
 def test_jobs_resume_sends_interrupted_job_to_the_workers(celery_app, celery_worker,
                                                           add_signatures, tmp_path):
-    import socket
-
-    from campaign.jobs.models import Job
-    from campaign.jobs.runner import job_key
-    from campaign.storage.base import utcnow
-
     add_signatures([("Resumed", True)], into=celery_app)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False}
-    job_id = str(uuid.uuid4())
-    with celery_app.app_context(), celery_app.extensions["campaign.db"].session() as session:
-        session.add(Job(id=job_id, kind="export", key=job_key("export", params), params=params,
-                        status="running", progress_done=0, progress_total=1, result={},
-                        attempts=1, campaign_slug=SLUG, worker=f"{socket.gethostname()}:"
-                        f"{dead.pid}", created_at=utcnow(), started_at=utcnow(),
-                        heartbeat_at=utcnow()))
+    job_id = _export_left_running_by_a_dead_worker(celery_app)
     result = celery_app.test_cli_runner().invoke(args=["jobs", "resume"])
     assert result.exit_code == 0, result.output
     job = _wait_for(celery_app, job_id, celery_worker, timeout=30)
