@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.conftest import SLUG
+from tests.processes import stop_when
 
 CAMPAIGN = Path(sys.executable).parent / "campaign"
 
@@ -37,13 +37,6 @@ def test_console_script_check_reports_malformed_toml_without_traceback(tmp_path,
     assert "Traceback" not in result.stderr
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def _signers_csv(path: Path, rows: int = 300) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -65,18 +58,7 @@ def _stop_letter_batch(tmp_path, signum: int, output: str,
          "-o", output],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
         start_new_session=True)
-    try:
-        _wait_for(started)
-        time.sleep(1.5)  # the workers are rendering by now
-        if signum == signal.SIGINT:
-            os.killpg(process.pid, signum)
-        else:
-            process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return stop_when(process, started, signum, settle=1.5)  # the workers are rendering by then
 
 
 def _stopped_letter_batch(tmp_path, signum: int) -> tuple[subprocess.CompletedProcess, Path]:

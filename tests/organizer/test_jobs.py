@@ -22,6 +22,7 @@ from campaign.jobs.runner import job_key
 from campaign.organizer import service
 from campaign.storage.base import utcnow
 from campaign.storage.files import write_atomically
+from tests.processes import stop_when
 
 SLUG = "stop-forced-repatriation"
 
@@ -326,21 +327,9 @@ def _stopped_resume(app, add_signatures, sqlite_url, tmp_path, signum: int):
         [str(Path(sys.executable).parent / "campaign"), "jobs", "resume"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
         start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not list(out_dir.glob(".packet-*")):
-            assert time.monotonic() < deadline, "the packet never started"
-            time.sleep(0.05)
-        time.sleep(1.0)  # drawing the annex by now, seconds from the end
-        if signum == signal.SIGINT:
-            os.killpg(process.pid, signum)
-        else:
-            process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    # Once the packet has started, a second more: drawing the annex, seconds from the end.
+    result = stop_when(process, lambda: bool(list(out_dir.glob(".packet-*"))), signum,
+                       settle=1.0, what="the packet never started")
     return result, job_id, out_dir
 
 
