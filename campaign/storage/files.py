@@ -32,14 +32,14 @@ _swept: set[Path] = set()
 _swept_lock = threading.Lock()
 
 
-def sweep_leftovers(folder: Path, *, now: float | None = None) -> list[Path]:
+def sweep_leftovers(folder: Path) -> list[Path]:
     """Removes the leftovers of writes killed a day or more ago from ``folder`` (once per folder
     and process) and returns them."""
     with _swept_lock:
-        if folder in _swept and now is None:
+        if folder in _swept:
             return []
         _swept.add(folder)
-    limit = (time.time() if now is None else now) - LEFTOVER_AGE
+    limit = time.time() - LEFTOVER_AGE
     removed = []
     try:
         entries = list(os.scandir(folder))

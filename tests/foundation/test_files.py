@@ -24,7 +24,7 @@ def test_write_sweeps_a_day_old_part_file_of_a_killed_write(tmp_path):
 def test_sweep_keeps_a_recent_part_file_another_write_may_own(tmp_path):
     recent = tmp_path / ".letter.pdf.0a1b2c3d.part"
     recent.write_bytes(b"%PDF-being written")
-    assert sweep_leftovers(tmp_path, now=time.time()) == []
+    assert sweep_leftovers(tmp_path) == []
     assert recent.exists()
 
 
@@ -33,7 +33,7 @@ def test_sweep_removes_old_work_folders_of_packets_and_merges(tmp_path):
         (tmp_path / name).mkdir()
         (tmp_path / name / "annex-00000.pdf").write_bytes(b"%PDF-part")
         _aged(tmp_path / name, LEFTOVER_AGE + 60)
-    sweep_leftovers(tmp_path, now=time.time())
+    sweep_leftovers(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -42,5 +42,5 @@ def test_sweep_leaves_files_that_are_not_leftovers(tmp_path):
     for path in kept:
         path.write_bytes(b"x")
         _aged(path, LEFTOVER_AGE * 3)
-    sweep_leftovers(tmp_path, now=time.time())
+    sweep_leftovers(tmp_path)
     assert sorted(tmp_path.iterdir()) == sorted(kept)
