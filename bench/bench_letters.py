@@ -25,10 +25,10 @@ import io
 import os
 import pstats
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -242,9 +242,6 @@ def main() -> int:
               f"names all different): {args.per_signer / elapsed:6.2f} letters/s  "
               f"({elapsed:.1f} s; {mean / 1024:.0f} KiB a file, the letter alone "
               f"{alone / 1024:.0f} KiB)")
-
-    def median(values: list[float]) -> float:
-        return statistics.median(values)
 
     def spread(values: list[float]) -> str:
         return f"{min(values):.2f}-{max(values):.2f}"
