@@ -30,130 +30,20 @@ font of another kind, a drawing that the pages refer to and that is not read her
 
 from __future__ import annotations
 
-import array
 import hashlib
 import io
 import re
-import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import cffi
 import pikepdf
 
-_ffi = cffi.FFI()
-_ffi.cdef("""
-typedef struct hb_blob_t hb_blob_t;
-typedef struct hb_face_t hb_face_t;
-typedef struct hb_set_t hb_set_t;
-typedef struct hb_map_t hb_map_t;
-typedef struct hb_subset_input_t hb_subset_input_t;
-typedef struct hb_subset_plan_t hb_subset_plan_t;
-typedef uint32_t hb_codepoint_t;
-typedef enum { HB_MEMORY_MODE_DUPLICATE, HB_MEMORY_MODE_READONLY, HB_MEMORY_MODE_WRITABLE,
-               HB_MEMORY_MODE_READONLY_MAY_MAKE_WRITABLE } hb_memory_mode_t;
-
-hb_blob_t *hb_blob_create_or_fail (const char *data, unsigned int length, hb_memory_mode_t mode,
-                                   void *user_data, void *destroy);
-void hb_blob_destroy (hb_blob_t *blob);
-const char *hb_blob_get_data (hb_blob_t *blob, unsigned int *length);
-hb_face_t *hb_face_create (hb_blob_t *blob, unsigned int index);
-void hb_face_destroy (hb_face_t *face);
-hb_blob_t *hb_face_reference_blob (hb_face_t *face);
-unsigned int hb_face_get_glyph_count (const hb_face_t *face);
-void hb_set_add (hb_set_t *set, hb_codepoint_t codepoint);
-hb_codepoint_t hb_map_get (const hb_map_t *map, hb_codepoint_t key);
-
-hb_subset_input_t *hb_subset_input_create_or_fail (void);
-void hb_subset_input_destroy (hb_subset_input_t *input);
-hb_set_t *hb_subset_input_glyph_set (hb_subset_input_t *input);
-void hb_subset_input_set_flags (hb_subset_input_t *input, unsigned value);
-hb_subset_plan_t *hb_subset_plan_create_or_fail (hb_face_t *face, const hb_subset_input_t *input);
-void hb_subset_plan_destroy (hb_subset_plan_t *plan);
-hb_face_t *hb_subset_plan_execute_or_fail (hb_subset_plan_t *plan);
-const hb_map_t *hb_subset_plan_old_to_new_glyph_mapping (const hb_subset_plan_t *plan);
-""")
-
-_DESUBROUTINIZE = 0x4
-_PASSTHROUGH_UNRECOGNIZED = 0x20
-_NOTDEF_OUTLINE = 0x40
-_MAP_INVALID = 0xFFFFFFFF
+from campaign.letters.fontprograms import UnreadableFont, cids_as_indexes, subset_program
 
 
 class UnknownDrawing(Exception):
     """A letter's page uses a font or a drawing whose glyphs cannot be told apart here."""
-
-
-_LIBRARIES: list = []
-
-
-def _harfbuzz():
-    if not _LIBRARIES:
-        try:
-            _LIBRARIES.extend((_dlopen("libharfbuzz.so.0", "libharfbuzz.0.dylib",
-                                       "libharfbuzz-0", "harfbuzz"),
-                               _dlopen("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
-                                       "libharfbuzz-subset-0", "harfbuzz-subset")))
-            # The subset plan and its glyph mapping are public from HarfBuzz 4.0 on.
-            _LIBRARIES[1].hb_subset_plan_old_to_new_glyph_mapping  # noqa: B018
-        except (OSError, AttributeError) as exc:
-            _LIBRARIES.clear()
-            raise UnknownDrawing("no libharfbuzz-subset, or one too old") from exc
-    return _LIBRARIES
-
-
-def _dlopen(*names: str):
-    for name in names[:-1]:
-        try:
-            return _ffi.dlopen(name)
-        except OSError:
-            continue
-    return _ffi.dlopen(names[-1])
-
-
-def subset_program(program: bytes, glyphs: Iterable[int]
-                   ) -> tuple[bytes, dict[int, int], int]:
-    """The font program cut down to ``glyphs`` (and glyph 0, and the glyphs they are made of),
-    each given glyph's new index, and the number of glyphs left."""
-    hb, hb_subset = _harfbuzz()
-    glyphs = sorted(set(glyphs) | {0})
-    buffer = _ffi.from_buffer(program)
-    blob = hb.hb_blob_create_or_fail(buffer, len(program), hb.HB_MEMORY_MODE_READONLY,
-                                     _ffi.NULL, _ffi.NULL)
-    if blob == _ffi.NULL:
-        raise UnknownDrawing("a font program HarfBuzz cannot read")
-    face = hb.hb_face_create(blob, 0)
-    request = hb_subset.hb_subset_input_create_or_fail()
-    plan = result = output = _ffi.NULL
-    try:
-        if request == _ffi.NULL:
-            raise UnknownDrawing("HarfBuzz could not subset a font")
-        wanted = hb_subset.hb_subset_input_glyph_set(request)
-        for glyph in glyphs:
-            hb.hb_set_add(wanted, glyph)
-        hb_subset.hb_subset_input_set_flags(
-            request, _PASSTHROUGH_UNRECOGNIZED | _DESUBROUTINIZE | _NOTDEF_OUTLINE)
-        plan = hb_subset.hb_subset_plan_create_or_fail(face, request)
-        result = _ffi.NULL if plan == _ffi.NULL else \
-            hb_subset.hb_subset_plan_execute_or_fail(plan)
-        if result == _ffi.NULL:
-            raise UnknownDrawing("HarfBuzz could not subset a font")
-        mapping = hb_subset.hb_subset_plan_old_to_new_glyph_mapping(plan)
-        new = {glyph: hb.hb_map_get(mapping, glyph) for glyph in glyphs}
-        if _MAP_INVALID in new.values():
-            raise UnknownDrawing("a glyph the page draws is not in its font")
-        output = hb.hb_face_reference_blob(result)
-        length = _ffi.new("unsigned int *")
-        data = hb.hb_blob_get_data(output, length)
-        return bytes(_ffi.buffer(data, length[0])), new, hb.hb_face_get_glyph_count(result)
-    finally:
-        for destroy, pointer in ((hb.hb_blob_destroy, output), (hb.hb_face_destroy, result),
-                                 (hb_subset.hb_subset_plan_destroy, plan),
-                                 (hb_subset.hb_subset_input_destroy, request),
-                                 (hb.hb_face_destroy, face), (hb.hb_blob_destroy, blob)):
-            if pointer != _ffi.NULL:
-                destroy(pointer)
 
 
 # --- What the pages draw -------------------------------------------------------------------
@@ -448,11 +338,14 @@ def _cut_fonts(pdf: pikepdf.Pdf, drawn: _Drawn, read_before: dict
         entry.fonts.append((font, cid_of))
     new_codes: dict[tuple[int, int], dict[int, int]] = {}
     for entry in programs.values():
-        data, new, count = subset_program(
-            _read_once(read_before, b"program", entry.stream.stream_dict.unparse()
-                       + entry.stream.read_raw_bytes(), entry.stream.read_bytes), entry.cids)
-        if entry.kind == "/CIDFontType0":
-            data = _cids_as_indexes(data)
+        try:
+            data, new, count = subset_program(
+                _read_once(read_before, b"program", entry.stream.stream_dict.unparse()
+                           + entry.stream.read_raw_bytes(), entry.stream.read_bytes), entry.cids)
+            if entry.kind == "/CIDFontType0":
+                data = cids_as_indexes(data)
+        except UnreadableFont as exc:
+            raise UnknownDrawing(str(exc)) from exc
         entry.stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
         if entry.kind == "/CIDFontType2":
             entry.stream.Length1 = len(data)
@@ -526,134 +419,6 @@ def _cut_font(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, cid_of: dict[int, int]
             bits[cid // 8] |= 0x80 >> (cid % 8)
         descriptor.CIDSet = _compressed(pdf, bytes(bits))
     return codes
-
-
-def _cids_as_indexes(program: bytes) -> bytes:
-    """An OpenType CFF program whose glyphs' CIDs (if it is CID-keyed) are their indexes. The
-    program cut down keeps each glyph's CID from the full font, and PDF readers differ on
-    whether they look a CID up in the CFF charset or take it for the glyph index (poppler
-    does); with CID = glyph index both read the same glyph. The charset is written over in
-    place, as format 0 or as ranges, which never takes more room than the one it replaces; the
-    table's checksum and the font's are set again."""
-    font = bytearray(program)
-    start, length = _sfnt_table(font, b"CFF ")
-    cff = memoryview(font)[start:start + length]
-    try:
-        position = _cff_index(cff, cff[2])[0]  # past the header and the Name INDEX
-        _end, tops = _cff_index(cff, position)
-        top = _cff_dict(cff[tops[0][0]:tops[0][1]])
-        if (12, 30) not in top:
-            return program  # not CID-keyed: a CID is the glyph index already
-        charset = int(top[15][0])
-        glyphs = int.from_bytes(cff[int(top[17][0]):int(top[17][0]) + 2], "big")
-        kind = cff[charset]
-        if kind == 0:
-            cff[charset + 1:charset + 2 * glyphs - 1] = b"".join(
-                n.to_bytes(2, "big") for n in range(1, glyphs))
-        elif kind in (1, 2):
-            step = 256 if kind == 1 else 65536
-            ranges = b"".join(first.to_bytes(2, "big") + (min(step, glyphs - first) - 1)
-                              .to_bytes(kind, "big") for first in range(1, glyphs, step))
-            if len(ranges) > _charset_length(cff, charset, glyphs) - 1:
-                raise UnknownDrawing("a CFF charset with no room for its glyphs' indexes")
-            cff[charset + 1:charset + 1 + len(ranges)] = ranges
-        else:
-            raise UnknownDrawing(f"a CFF charset of format {kind}")
-    except (IndexError, KeyError, ValueError) as exc:
-        raise UnknownDrawing(f"a CFF program that cannot be read ({exc})") from exc
-    del cff
-    _set_checksums(font, b"CFF ")
-    return bytes(font)
-
-
-def _sfnt_table(font: bytes | bytearray, tag: bytes) -> tuple[int, int]:
-    """(offset, length) of a table of an OpenType font."""
-    for record in range(12, 12 + 16 * int.from_bytes(font[4:6], "big"), 16):
-        if font[record:record + 4] == tag:
-            return (int.from_bytes(font[record + 8:record + 12], "big"),
-                    int.from_bytes(font[record + 12:record + 16], "big"))
-    raise UnknownDrawing(f"an OpenType font without a {tag.decode().strip()!r} table")
-
-
-def _set_checksums(font: bytearray, tag: bytes) -> None:
-    """The checksum of table ``tag`` and the font's (head.checkSumAdjustment)."""
-    def checksum(data) -> int:
-        words = array.array("L" if array.array("L").itemsize == 4 else "I",
-                            bytes(data) + b"\0" * (-len(data) % 4))
-        if sys.byteorder == "little":
-            words.byteswap()
-        return sum(words) & 0xFFFFFFFF
-
-    head = _sfnt_table(font, b"head")[0]
-    font[head + 8:head + 12] = bytes(4)
-    for record in range(12, 12 + 16 * int.from_bytes(font[4:6], "big"), 16):
-        if font[record:record + 4] in (tag, b"head"):
-            offset, length = _sfnt_table(font, bytes(font[record:record + 4]))
-            font[record + 4:record + 8] = checksum(font[offset:offset + length]).to_bytes(4, "big")
-    font[head + 8:head + 12] = ((0xB1B0AFBA - checksum(font)) & 0xFFFFFFFF).to_bytes(4, "big")
-
-
-def _cff_index(cff, position: int) -> tuple[int, list[tuple[int, int]]]:
-    """Where a CFF INDEX ends, and where each of its items starts and ends."""
-    count = int.from_bytes(cff[position:position + 2], "big")
-    if count == 0:
-        return position + 2, []
-    size = cff[position + 2]
-    offsets = [int.from_bytes(cff[position + 3 + i * size:position + 3 + (i + 1) * size], "big")
-               for i in range(count + 1)]
-    data = position + 2 + (count + 1) * size
-    return data + offsets[-1], [(data + a, data + b) for a, b in zip(offsets, offsets[1:],
-                                                                     strict=False)]
-
-
-def _cff_dict(data) -> dict[int | tuple[int, int], list[float]]:
-    """A CFF DICT: each operator's operands."""
-    found: dict[int | tuple[int, int], list[float]] = {}
-    operands: list[float] = []
-    position = 0
-    while position < len(data):
-        b0 = data[position]
-        if b0 <= 21:
-            operator = (12, data[position + 1]) if b0 == 12 else b0
-            position += 2 if b0 == 12 else 1
-            found[operator], operands = operands, []
-        elif b0 == 28:
-            operands.append(int.from_bytes(data[position + 1:position + 3], "big", signed=True))
-            position += 3
-        elif b0 == 29:
-            operands.append(int.from_bytes(data[position + 1:position + 5], "big", signed=True))
-            position += 5
-        elif b0 == 30:  # a real number, in nibbles up to 0xf (never an offset: skipped)
-            position += 1
-            while data[position] & 0x0F != 0x0F and data[position] >> 4 != 0x0F:
-                position += 1
-            position += 1
-            operands.append(0.0)
-        elif 32 <= b0 <= 246:
-            operands.append(b0 - 139)
-            position += 1
-        elif 247 <= b0 <= 250:
-            operands.append((b0 - 247) * 256 + data[position + 1] + 108)
-            position += 2
-        elif 251 <= b0 <= 254:
-            operands.append(-(b0 - 251) * 256 - data[position + 1] - 108)
-            position += 2
-        else:
-            raise ValueError(f"a DICT byte {b0}")
-    return found
-
-
-def _charset_length(cff, position: int, glyphs: int) -> int:
-    """The length of the charset of ``glyphs`` glyphs at ``position``, format byte included."""
-    kind = cff[position]
-    if kind == 0:
-        return 1 + 2 * (glyphs - 1)
-    size = 1 if kind == 1 else 2
-    covered, end = 1, position + 1
-    while covered < glyphs:
-        covered += int.from_bytes(cff[end + 2:end + 2 + size], "big") + 1
-        end += 2 + size
-    return end - position
 
 
 def _renumber(drawn: _Drawn, new_codes: dict[tuple[int, int], dict[int, int]]) -> None:
