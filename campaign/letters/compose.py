@@ -319,10 +319,13 @@ def end_article(parts: LetterParts, shared: SharedLayer) -> str:
 
 # --- Assembling pages ---------------------------------------------------------------------------
 
-def compact(pdf: bytes) -> bytes:
+def compact(pdf: bytes, fonts_compact: bool = False) -> bytes:
     """A layer PDF that every file of a batch copies (the shared, sources and page-number
-    layers), with its fonts cut down to the glyphs its pages draw (glyphs.compact_layer), or as
-    WeasyPrint wrote it if they cannot be."""
+    layers), with its fonts cut down to the glyphs its pages draw: as written if they are
+    already (``fonts_compact``, pdf.py), or by glyphs.compact_layer, or as WeasyPrint wrote it
+    if they cannot be."""
+    if fonts_compact:
+        return pdf
     try:
         return glyphs.compact_layer(pdf)
     except glyphs.UnknownDrawing as exc:

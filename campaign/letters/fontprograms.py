@@ -186,6 +186,18 @@ def cids_as_indexes(program: bytes) -> bytes:
     return bytes(font)
 
 
+def cids_as_indexes_again(program: bytes, glyphs: int) -> bytes:
+    """``cids_as_indexes``, written again by HarfBuzz if the CIDs changed: a charset written
+    over in place keeps the room the old CIDs took, so the bytes of a program cut down from
+    another one would tell how that one numbered its glyphs. Written again, they depend on the
+    glyphs kept only."""
+    rewritten = cids_as_indexes(program)
+    if rewritten == program:
+        return program
+    again, _new, _count = subset_program(rewritten, range(glyphs))
+    return cids_as_indexes(again)
+
+
 def _sfnt_table(font: bytes | bytearray, tag: bytes) -> tuple[int, int]:
     """(offset, length) of a table of an OpenType font."""
     for record in range(12, 12 + 16 * int.from_bytes(font[4:6], "big"), 16):

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
-from campaign.letters.fontprograms import UnreadableFont, cids_as_indexes, subset_program
+from campaign.letters.fontprograms import UnreadableFont, cids_as_indexes_again, subset_program
 
 
 class UnknownDrawing(Exception):
@@ -343,7 +343,7 @@ def _cut_fonts(pdf: pikepdf.Pdf, drawn: _Drawn, read_before: dict
                 _read_once(read_before, b"program", entry.stream.stream_dict.unparse()
                            + entry.stream.read_raw_bytes(), entry.stream.read_bytes), entry.cids)
             if entry.kind == "/CIDFontType0":
-                data = cids_as_indexes(data)
+                data = cids_as_indexes_again(data, count)
         except UnreadableFont as exc:
             raise UnknownDrawing(str(exc)) from exc
         entry.stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)

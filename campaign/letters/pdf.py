@@ -8,6 +8,7 @@ is shared, so a batch pays for CSS parsing and font loading once.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import logging
 import mimetypes
@@ -20,13 +21,17 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+import weasyprint.pdf.fonts
 from weasyprint import CSS, HTML
 from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import page as _layout_page  # noqa: F401 - imported for the hook below
+from weasyprint.pdf.stream import Stream as WeasyStream
+from weasyprint.text.ffi import ffi, harfbuzz
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from campaign.letters import fontprograms
 from campaign.letters.errors import LetterError
 
 # What a letter may load: its stylesheets, images and fonts. No HTML, no SVG with scripts or
@@ -141,9 +146,24 @@ class PdfRenderer:
 
     @staticmethod
     def pdf_bytes(rendered, *, pdf_variant: str | None = None) -> bytes:
+        if pdf_variant:
+            out = io.BytesIO()
+            rendered.write_pdf(out, pdf_variant=pdf_variant)
+            return out.getvalue()
+        return PdfRenderer.compact_pdf_bytes(rendered)[0]
+
+    @staticmethod
+    def compact_pdf_bytes(rendered) -> tuple[bytes, bool]:
+        """The PDF, and whether each of its fonts was subset to the glyphs its pages draw
+        without empty glyphs (see below; False: some were left to WeasyPrint)."""
         out = io.BytesIO()
-        rendered.write_pdf(out, **({"pdf_variant": pdf_variant} if pdf_variant else {}))
-        return out.getvalue()
+        write = _SUBSETS.write = _Write() if COMPACT_SUBSETS else None
+        try:
+            rendered.write_pdf(out)
+        finally:
+            _SUBSETS.write = None
+        return out.getvalue(), write is not None and write.fonts is not None \
+            and not write.left_to_weasyprint
 
     def write_pdf(self, html: str, *, pdf_variant: str | None = None) -> bytes:
         return self.pdf_bytes(self.render(html, pdf_variant=pdf_variant), pdf_variant=pdf_variant)
@@ -368,3 +388,190 @@ if weasyprint.__version__.split(".")[0] == "70" and getattr(
         != "_update_footnote_area_memo":
     _update_footnote_area.__name__ = "_update_footnote_area_memo"
     weasyprint.layout.LayoutContext._update_footnote_area = _update_footnote_area
+
+
+# --- Font subsets without empty glyphs ---------------------------------------------------
+# WeasyPrint draws text with each glyph's index as its code, so it subsets a font keeping every
+# index (HarfBuzz's RETAIN_GIDS) up to the last glyph used: a CJK font, whose glyphs have indexes
+# up to 65,000, is subset twice over tens of thousands of glyphs (40-80 ms) into a program of
+# 400-800 KB of mostly empty glyphs, once for each PDF. The letters' own writes
+# (``PdfRenderer.pdf_bytes`` without a PDF variant) subset each font in one pass to the glyphs
+# used, renumbered (fontprograms.py: a few ms and KB), and write the text again with the new
+# indexes before the pages are serialised, so that the PDF keeps WeasyPrint's form (Identity-H,
+# code = glyph index; a CFF program's CIDs made its glyph indexes; characters no font has get
+# codes past the glyphs, drawn with glyph 0). Variable, bitmap and colour fonts, fonts of form
+# fields, and anything HarfBuzz cannot subset are left to WeasyPrint, and so is a whole write
+# whose text is drawn in a way not read here. A test compares the pages and the text with
+# WeasyPrint's own subsets.
+
+_original_subset = weasyprint.pdf.fonts.Font.subset
+_original_face_data = weasyprint.pdf.fonts.get_hb_object_data
+_original_fonts_dictionary = weasyprint.pdf.build_fonts_dictionary
+COMPACT_SUBSETS = True  # off in the test that compares with WeasyPrint's own subsets
+
+
+class _Write:
+    """What a write in progress has renumbered."""
+
+    def __init__(self):
+        self.fonts: dict | None = None  # the document's fonts, once they are being embedded
+        self.codes: dict[str, dict[int, int]] = {}  # by font hash: each old code's new code
+        self.left_to_weasyprint = 0  # fonts subset by WeasyPrint's own means
+
+
+_SUBSETS = threading.local()  # .write: the _Write of this thread's write in progress, or None
+
+# Each write also copies every font file it uses (a CJK collection is 26 MB, 10 ms) out of
+# HarfBuzz's memory; the letters' writes keep that copy of each font file for the next ones.
+_FACE_DATA: dict[tuple, bytes] = {}
+_FACE_DATA_LIMIT = 16
+
+
+def _face_data(hb_object, ot_color=None, glyph=None):
+    if ot_color is not None or glyph is not None or getattr(_SUBSETS, "write", None) is None:
+        return _original_face_data(hb_object, ot_color, glyph)
+    blob = harfbuzz.hb_face_reference_blob(hb_object)
+    try:
+        with ffi.new("unsigned int *") as length:
+            data = harfbuzz.hb_blob_get_data(blob, length)
+            size = length[0]
+        if data == ffi.NULL or not size:
+            return _original_face_data(hb_object)
+        # The file's place in memory, its size and its first and last bytes: another file
+        # mapped at the same place later has other bytes.
+        ends = bytes(ffi.buffer(data, min(size, 65536))) + \
+            bytes(ffi.buffer(data + max(0, size - 65536), min(size, 65536)))
+        key = (int(ffi.cast("uintptr_t", data)), size, hashlib.sha256(ends).digest())
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+    found = _FACE_DATA.get(key)
+    if found is None:
+        if len(_FACE_DATA) >= _FACE_DATA_LIMIT:
+            _FACE_DATA.clear()
+        found = _FACE_DATA[key] = _original_face_data(hb_object)
+    return found
+
+
+def _subset(font, to_unicode, hinting):
+    write = getattr(_SUBSETS, "write", None)
+    if write is None or write.fonts is None or not to_unicode:
+        return _original_subset(font, to_unicode, hinting)
+    if font.bitmap or font.png or font.svg or font.colr or "fvar" in font.tables:
+        return _left_to_weasyprint(write, font, to_unicode, hinting)
+    # Codes past the font's glyphs stand for characters it does not have (drawn as glyph 0).
+    missing = sorted(code for code in to_unicode if code >= font.glyph_count)
+    try:
+        program, new_glyphs, count = fontprograms.subset_program(
+            font.file_content, [code for code in to_unicode if code < font.glyph_count],
+            index=font.index, hinting=hinting)
+        if program[:4] == b"OTTO":
+            program = fontprograms.cids_as_indexes(program)
+    except fontprograms.UnreadableFont:
+        return _left_to_weasyprint(write, font, to_unicode, hinting)
+    if count + len(missing) > 0xFFFF:
+        return _left_to_weasyprint(write, font, to_unicode, hinting)
+    codes = {**new_glyphs, **{code: count + n for n, code in enumerate(missing)}}
+    font.file_content = program
+    # Every font object of this file (WeasyPrint may have several) draws with the new codes.
+    for other in write.fonts.values():
+        if other.hash == font.hash:
+            other.to_unicode = {codes[code]: text for code, text in other.to_unicode.items()}
+            other.widths = {codes[code]: width for code, width in other.widths.items()
+                            if code in codes}
+            other.missing = {point: codes[code] for point, code in other.missing.items()}
+    write.codes[font.hash] = codes
+    return None
+
+
+def _left_to_weasyprint(write: _Write, font, to_unicode, hinting):
+    write.left_to_weasyprint += 1
+    return _original_subset(font, to_unicode, hinting)
+
+
+def _fonts_dictionary(pdf, fonts, compress, subset, options):
+    write = getattr(_SUBSETS, "write", None)
+    streams = _text_streams(pdf) if write is not None else None
+    if streams is None:
+        _SUBSETS.write = None  # WeasyPrint's own subsets for this write
+        try:
+            return _original_fonts_dictionary(pdf, fonts, compress, subset, options)
+        finally:
+            _SUBSETS.write = write
+    write.fonts = fonts
+    found = _original_fonts_dictionary(pdf, fonts, compress, subset, options)
+    if write.codes:
+        _renumber(streams, write.codes)
+    return found
+
+
+_HEX_STRING = re.compile(rb"<([0-9a-f]*)>")
+
+
+def _text_streams(pdf) -> list | None:
+    """The content streams of the pages and of what they draw (groups, patterns), or None if
+    one of them shows text other than as WeasyPrint does (TJ with hex codes, after Tf)."""
+    found, seen = [], set()
+    todo = [item for item in pdf.objects if isinstance(item, WeasyStream)]
+    while todo:
+        stream = todo.pop()
+        if id(stream) in seen:
+            continue
+        seen.add(id(stream))
+        found.append(stream)
+        for category in ("XObject", "Pattern"):
+            for item in (stream._resources.get(category) or {}).values():  # noqa: SLF001
+                if isinstance(item, WeasyStream):
+                    todo.append(item)
+    for stream in found:
+        for font, item in _text_items(stream):
+            if font is None or not item.endswith(b"] TJ"):
+                return None
+    return found
+
+
+def _text_items(stream):
+    """(font hash, operation) of each operation of ``stream`` that shows text."""
+    font, saved = None, []
+    for item in stream.stream:
+        if not isinstance(item, bytes):
+            continue
+        if item == b"q":
+            saved.append(font)
+        elif item == b"Q":
+            font = saved.pop() if saved else None
+        elif item.endswith(b" Tf"):
+            font = item[1:item.index(b" ")].decode()
+        elif item.endswith((b" TJ", b" Tj", b"'", b'"')):
+            yield font, item
+
+
+def _renumber(streams: list, codes: dict[str, dict[int, int]]) -> None:
+    tables = {font: {b"%04x" % old: b"%04x" % new for old, new in table.items()}
+              for font, table in codes.items()}
+
+    def again(match, table) -> bytes:
+        hexes = match[1]
+        return b"<" + b"".join(table[hexes[i:i + 4]] for i in range(0, len(hexes), 4)) + b">"
+
+    for stream in streams:
+        items = stream.stream
+        font, saved = None, []
+        for index, item in enumerate(items):
+            if not isinstance(item, bytes):
+                continue
+            if item == b"q":
+                saved.append(font)
+            elif item == b"Q":
+                font = saved.pop() if saved else None
+            elif item.endswith(b" Tf"):
+                font = item[1:item.index(b" ")].decode()
+            elif font in tables and item.endswith(b"] TJ"):
+                table = tables[font]
+                items[index] = _HEX_STRING.sub(lambda m, t=table: again(m, t), item)
+
+
+if weasyprint.__version__.split(".")[0] == "70" and getattr(
+        weasyprint.pdf.fonts.Font.subset, "__name__", "") != "_subset":
+    weasyprint.pdf.fonts.Font.subset = _subset
+    weasyprint.pdf.fonts.get_hb_object_data = _face_data
+    weasyprint.pdf.build_fonts_dictionary = _fonts_dictionary
