@@ -11,8 +11,9 @@ chunk joined into the output file as it arrives). Footnote area heights are reme
 WeasyPrint does.
 Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
 The same letter HTML is used by both, so the figures compare rendering only.
-English, Korean and Chinese batches take turns for ``--rounds`` rounds (3); each language's
-ratio to English is taken within a round, and the summary gives medians and ranges.
+English, Korean and Chinese batches take turns for ``--rounds`` rounds (3), in an order that
+turns from round to round; each language's ratio to English is taken within a round, and the
+summary gives medians and ranges.
 ``--per-signer N`` also writes batches of N letters as one PDF per signer (``batch_files``, as
 ``campaign letter batch -o DIR/`` does), each signer with a name of their own.
 """
@@ -224,10 +225,15 @@ def main() -> int:
 
     # The languages take turns, round after round: on a shared machine whose speed drifts, a
     # ratio of two batches run minutes apart measures the drift as much as the languages.
+    # The order turns from round to round, so that each language runs first, second and last
+    # equally often: on a machine that slows down or speeds up during a round, a fixed order
+    # would favour one language.
     rounds: list[dict[str, tuple[float, int]]] = []
+    languages = ("en", "ko", "zh_Hans")
     for number in range(1, args.rounds + 1):
         results = {}
-        for locale in ("en", "ko", "zh_Hans"):
+        turn = (number - 1) % len(languages)
+        for locale in languages[turn:] + languages[:turn]:
             elapsed, pages = project(engine, campaign, args.recipient, locale, args.letters)
             results[locale] = (elapsed, pages)
             print(f"  round {number}, project batch ({locale}, {args.letters} letters): "
