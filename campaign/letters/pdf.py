@@ -422,9 +422,11 @@ class _Write:
 _SUBSETS = threading.local()  # .write: the _Write of this thread's write in progress, or None
 
 # Each write also copies every font file it uses (a CJK collection is 26 MB, 10 ms) out of
-# HarfBuzz's memory; the letters' writes keep that copy of each font file for the next ones.
+# HarfBuzz's memory; the letters' writes keep those copies for the next ones, the most recently
+# used first, up to a bound (a letter in Chinese uses three such files, one in Korean three
+# others), so that a long-lived process serving letters in many languages does not grow.
 _FACE_DATA: dict[tuple, bytes] = {}
-_FACE_DATA_LIMIT = 16
+_FACE_DATA_BYTES = 160_000_000
 
 
 def _face_data(hb_object, ot_color=None, glyph=None):
@@ -444,11 +446,14 @@ def _face_data(hb_object, ot_color=None, glyph=None):
         key = (int(ffi.cast("uintptr_t", data)), size, hashlib.sha256(ends).digest())
     finally:
         harfbuzz.hb_blob_destroy(blob)
-    found = _FACE_DATA.get(key)
+    found = _FACE_DATA.pop(key, None)
     if found is None:
-        if len(_FACE_DATA) >= _FACE_DATA_LIMIT:
-            _FACE_DATA.clear()
-        found = _FACE_DATA[key] = _original_face_data(hb_object)
+        found = _original_face_data(hb_object)
+        if len(found) > _FACE_DATA_BYTES:
+            return found
+        while _FACE_DATA and sum(map(len, _FACE_DATA.values())) + len(found) > _FACE_DATA_BYTES:
+            del _FACE_DATA[next(iter(_FACE_DATA))]  # the least recently used
+    _FACE_DATA[key] = found
     return found
 
 

@@ -97,3 +97,12 @@ def test_text_drawn_otherwise_is_left_to_weasyprint(shipped, monkeypatch, tmp_pa
     fallback = letter(shipped, "ko", monkeypatch, compact=True)
     plain = letter(shipped, "ko", monkeypatch, compact=False)
     assert fallback == plain
+
+
+def test_font_files_kept_between_writes_stay_under_their_bound(shipped, monkeypatch):
+    monkeypatch.setattr(pdf_module, "_FACE_DATA", {})
+    monkeypatch.setattr(pdf_module, "_FACE_DATA_BYTES", 40_000_000)  # one CJK collection
+    for locale in ("zh_Hans", "ko", "ja"):
+        letter(shipped, locale, monkeypatch, compact=True)
+    kept = pdf_module._FACE_DATA  # noqa: SLF001
+    assert kept and sum(map(len, kept.values())) <= 40_000_000
