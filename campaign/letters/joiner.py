@@ -41,10 +41,11 @@ class PdfJoiner:
                              if isinstance(value, pikepdf.String)}
                 self.lang = part.Root.get("/Lang")
             self.parts += 1
-            skipped = _structure_objects(part)
+            objects = list(part.objects)
+            skipped = _structure_objects(part, objects)
             ids: dict[tuple[int, int], int] = {}
             known: set[tuple[int, int]] = set()
-            for obj in part.objects:
+            for obj in objects:
                 if obj.objgen in skipped:
                     continue
                 if isinstance(obj, pikepdf.Stream):
@@ -58,17 +59,28 @@ class PdfJoiner:
                         self._streams[key] = ids[obj.objgen] = joined.reserve()
                         continue
                 ids[obj.objgen] = joined.reserve()
-            for obj in part.objects:
+            parent = b"/Parent %d 0 R" % self.pages_id
+            for obj in objects:
                 if obj.objgen in skipped or obj.objgen in known:
                     continue
                 if isinstance(obj, pikepdf.Stream):
-                    joined.write_stream(ids[obj.objgen], _unparse_dictionary(
-                        obj.stream_dict, ids, skip={"/Length"}), obj.read_raw_bytes())
+                    body = _renumbered(obj.stream_dict.unparse(), ids)
+                    body = _LENGTH.sub(b"", body) if body is not None else \
+                        _unparse_dictionary(obj.stream_dict, ids, skip={"/Length"})
+                    joined.write_stream(ids[obj.objgen], body, obj.read_raw_bytes())
                 elif isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Page":
-                    joined.write(ids[obj.objgen], _unparse_dictionary(
-                        obj, ids, skip={"/Parent"}, extra=f"/Parent {self.pages_id} 0 R"))
+                    body = _renumbered(obj.unparse(resolved=True), ids)
+                    if body is not None:
+                        body, found = _PARENT.subn(parent, body)
+                    if body is None or found != 1:
+                        body = _unparse_dictionary(obj, ids, skip={"/Parent"},
+                                                   extra=parent.decode())
+                    joined.write(ids[obj.objgen], body)
                 else:
-                    joined.write(ids[obj.objgen], _unparse(obj, ids))
+                    body = _renumbered(obj.unparse(resolved=True), ids) \
+                        if isinstance(obj, pikepdf.Dictionary | pikepdf.Array) else None
+                    joined.write(ids[obj.objgen], body if body is not None
+                                 else _unparse(obj, ids))
             self.page_ids += [ids[page.obj.objgen] for page in part.pages]
 
     def finish(self) -> None:
@@ -88,7 +100,14 @@ class PdfJoiner:
         joined.finish(catalog_id, info_id)
 
 
+_STRUCTURE_TYPES = {pikepdf.Name(kind) for kind in
+                    ("/Catalog", "/Pages", "/ObjStm", "/XRef", "/Metadata")}
 _REFERENCE = re.compile(rb"\d+\s+\d+\s+R\b")
+# In qpdf's own writing of an object (``unparse``): a reference, the part's page tree as a
+# page's parent (not kept: null once renumbered), a stream's length.
+_REFERENCE_TOKEN = re.compile(rb"(?<![\w.#])(\d+) (\d+) R\b")
+_PARENT = re.compile(rb"/Parent (?:null|\d+ \d+ R)\b")
+_LENGTH = re.compile(rb"/Length (?:\d+ \d+ R|\d+)(?![\d.])")
 
 
 class _PdfStream:
@@ -130,13 +149,13 @@ class _PdfStream:
                   % (self.count + 1, catalog, info, start))
 
 
-def _structure_objects(part) -> set[tuple[int, int]]:
+def _structure_objects(part, objects: list) -> set[tuple[int, int]]:
     """The objects of a part that the joined file makes anew: its catalog, page tree, document
     information, metadata and the containers of compressed objects."""
     skipped = set()
-    for obj in part.objects:
-        kind = obj.get("/Type") if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream) else None
-        if kind in ("/Catalog", "/Pages", "/ObjStm", "/XRef", "/Metadata"):
+    for obj in objects:
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream) and "/Type" in obj \
+                and obj.Type in _STRUCTURE_TYPES:
             skipped.add(obj.objgen)
     info = part.trailer.get("/Info")
     if info is not None and info.is_indirect:
@@ -146,6 +165,20 @@ def _structure_objects(part) -> set[tuple[int, int]]:
         if key in part.Root and part.Root[key].is_indirect:
             skipped.add(part.Root[key].objgen)
     return skipped
+
+
+def _renumbered(body: bytes, ids: dict) -> bytes | None:
+    """An object as qpdf writes it (``unparse``) with its references renumbered by ``ids``
+    (null if not kept), in one pass over the bytes; None if it holds a string, whose text
+    could look like a reference (the object is then written value by value)."""
+    if b"(" in body:
+        return None
+
+    def again(match: re.Match[bytes]) -> bytes:
+        number = ids.get((int(match[1]), int(match[2])))
+        return b"%d 0 R" % number if number else b"null"
+
+    return _REFERENCE_TOKEN.sub(again, body)
 
 
 def _unparse(obj, ids: dict) -> bytes:
