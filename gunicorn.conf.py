@@ -13,6 +13,7 @@ Set ``GUNICORN_WORKERS`` to the number of cores on a bigger machine.
 
 import gc
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -28,3 +29,18 @@ def post_worker_init(worker) -> None:
     # as the process: frozen out of the garbage collector's reach, a full collection no longer
     # walks their ~130,000 objects (it cost ~0.2-0.3 ms per signature, measured in-process).
     gc.freeze()
+
+
+def on_starting(server) -> None:
+    # A setting the app cannot work with (campaign.settings.ConfigError names its CAMPAIGN_*
+    # variable) is told in one line before any worker starts, not inside each worker's
+    # traceback followed by "Worker failed to boot".
+    from campaign import create_app
+    from campaign.settings import ConfigError
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"campaign: {exc}", file=sys.stderr)
+        sys.exit(2)
+    app.extensions["campaign.db"].dispose()  # the workers open their own connections
