@@ -427,6 +427,7 @@ _SUBSETS = threading.local()  # .write: the _Write of this thread's write in pro
 # others), so that a long-lived process serving letters in many languages does not grow.
 _FACE_DATA: dict[tuple, bytes] = {}
 _FACE_DATA_BYTES = 160_000_000
+_FACE_DATA_LOCK = threading.Lock()
 
 
 def _face_data(hb_object, ot_color=None, glyph=None):
@@ -446,14 +447,19 @@ def _face_data(hb_object, ot_color=None, glyph=None):
         key = (int(ffi.cast("uintptr_t", data)), size, hashlib.sha256(ends).digest())
     finally:
         harfbuzz.hb_blob_destroy(blob)
-    found = _FACE_DATA.pop(key, None)
-    if found is None:
-        found = _original_face_data(hb_object)
-        if len(found) > _FACE_DATA_BYTES:
+    with _FACE_DATA_LOCK:  # the web app's threads write letters too
+        found = _FACE_DATA.pop(key, None)
+        if found is not None:
+            _FACE_DATA[key] = found  # now the most recently used
             return found
-        while _FACE_DATA and sum(map(len, _FACE_DATA.values())) + len(found) > _FACE_DATA_BYTES:
-            del _FACE_DATA[next(iter(_FACE_DATA))]  # the least recently used
-    _FACE_DATA[key] = found
+    found = _original_face_data(hb_object)
+    if len(found) <= _FACE_DATA_BYTES:
+        with _FACE_DATA_LOCK:
+            _FACE_DATA.pop(key, None)
+            while _FACE_DATA and \
+                    sum(map(len, _FACE_DATA.values())) + len(found) > _FACE_DATA_BYTES:
+                del _FACE_DATA[next(iter(_FACE_DATA))]  # the least recently used
+            _FACE_DATA[key] = found
     return found
 
 
