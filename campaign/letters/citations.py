@@ -227,14 +227,27 @@ class Citations:
         if where and new_locator:
             cited.locators.append(where)
         if self.notes and (first or new_locator):
-            text = format_note(source, self._language, self._locale, where)
-            return Markup(NOTE).format(number=number, text=text)  # noqa: S704 - a constant
+            note = self._note(source, where)
+            return Markup(NOTE).format(number=number, text=note)  # noqa: S704 - a constant
         return Markup('<sup class="cite-ref">{}</sup>').format(number)
 
     def cited(self) -> list[dict[str, object]]:
         """The Sources list, in the order of first citation, formatted without locators."""
         return [{"number": c.number, "text": self._formatted(c.source)}
                 for c in self._cited.values()]
+
+    def _note(self, source: Source, where: str) -> Markup:
+        # Every letter of a mail merge prints the same notes: each is formatted once per
+        # source, locator and language.
+        key = ("note", source.id, where, self._language, id(source))
+        known = _FORMATTED.get(key)
+        if known is not None and known[1] is source:
+            return known[2]
+        text = format_note(source, self._language, self._locale, where)
+        if len(_FORMATTED) >= _FORMATTED_LIMIT:
+            _FORMATTED.clear()
+        _FORMATTED[key] = (None, source, text)  # holding the source keeps its id unique
+        return text
 
     def _formatted(self, source: Source) -> Markup:
         # Every letter of a mail merge prints the same Sources list: each entry is formatted
