@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import weasyprint
 import weasyprint.pdf.fonts
 from weasyprint import CSS, HTML
@@ -417,6 +418,8 @@ class _Write:
         self.fonts: dict | None = None  # the document's fonts, once they are being embedded
         self.codes: dict[str, dict[int, int]] = {}  # by font hash: each old code's new code
         self.left_to_weasyprint = 0  # fonts subset by WeasyPrint's own means
+        # By font hash: the codes the page streams draw (None: some that are not renumbered).
+        self.drawn: dict[str, set[int] | None] = {}
 
 
 _SUBSETS = threading.local()  # .write: the _Write of this thread's write in progress, or None
@@ -469,6 +472,9 @@ def _subset(font, to_unicode, hinting):
         return _original_subset(font, to_unicode, hinting)
     if font.bitmap or font.png or font.svg or font.colr or "fvar" in font.tables:
         return _left_to_weasyprint(write, font, to_unicode, hinting)
+    drawn = write.drawn.get(font.hash, set())
+    if drawn is None or not drawn <= to_unicode.keys():  # codes the subset would not renumber
+        return _left_to_weasyprint(write, font, to_unicode, hinting)
     # Codes past the font's glyphs stand for characters it does not have (drawn as glyph 0).
     missing = sorted(code for code in to_unicode if code >= font.glyph_count)
     try:
@@ -501,7 +507,7 @@ def _left_to_weasyprint(write: _Write, font, to_unicode, hinting):
 
 def _fonts_dictionary(pdf, fonts, compress, subset, options):
     write = getattr(_SUBSETS, "write", None)
-    streams = _text_streams(pdf) if write is not None else None
+    streams = _text_streams(pdf, write) if write is not None else None
     if streams is None:
         _SUBSETS.write = None  # WeasyPrint's own subsets for this write
         try:
@@ -518,9 +524,10 @@ def _fonts_dictionary(pdf, fonts, compress, subset, options):
 _HEX_STRING = re.compile(rb"<([0-9a-f]*)>")
 
 
-def _text_streams(pdf) -> list | None:
-    """The content streams of the pages and of what they draw (groups, patterns), or None if
-    one of them shows text other than as WeasyPrint does (TJ with hex codes, after Tf)."""
+def _text_streams(pdf, write: _Write) -> list | None:
+    """The content streams of the pages and of what they draw (groups, patterns), with the
+    codes each font draws noted in ``write.drawn``; or None if one of them shows text other
+    than as WeasyPrint does (TJ with two-byte hex codes, after Tf)."""
     found, seen = [], set()
     todo = [item for item in pdf.objects if isinstance(item, WeasyStream)]
     while todo:
@@ -534,9 +541,18 @@ def _text_streams(pdf) -> list | None:
                 if isinstance(item, WeasyStream):
                     todo.append(item)
     for stream in found:
+        if not all(isinstance(item, bytes | str | pydyf.Dictionary) for item in stream.stream):
+            return None
         for font, item in _text_items(stream):
             if font is None or not item.endswith(b"] TJ"):
                 return None
+            drawn = write.drawn.setdefault(font, set())
+            for hexes in _HEX_STRING.findall(item):
+                if len(hexes) % 4:  # a bitmap font's one-byte codes: never renumbered
+                    write.drawn[font] = None
+                    break
+                if drawn is not None:
+                    drawn.update(int(hexes[i:i + 4], 16) for i in range(0, len(hexes), 4))
     return found
 
 
