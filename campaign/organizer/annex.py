@@ -213,7 +213,11 @@ def render_part(part: HtmlPart) -> int:
     document = HTML(string=part.html, base_url=part.base_url, url_fetcher=fetcher) \
         if fetcher else HTML(string=part.html, base_url=part.base_url)
     rendered = document.render(stylesheets=stylesheets)
-    rendered.write_pdf(part.path)
+    from campaign.letters.pdf import PdfRenderer
+
+    # Written as the letters are: fonts subset to the glyphs drawn, without WeasyPrint's empty
+    # glyphs (a CJK font's 400-800 KB).
+    part.path.write_bytes(PdfRenderer.pdf_bytes(rendered))
     pages = len(rendered.pages)
     del document, rendered
     _give_back_memory()
