@@ -466,6 +466,13 @@ def _face_data(hb_object, ot_color=None, glyph=None):
     return found
 
 
+def release_font_files() -> None:
+    """Lets go of the font files kept for the next writes (a process that writes no more
+    letters, and goes on to other work)."""
+    with _FACE_DATA_LOCK:
+        _FACE_DATA.clear()
+
+
 def _subset(font, to_unicode, hinting):
     write = getattr(_SUBSETS, "write", None)
     if write is None or write.fonts is None or not to_unicode:

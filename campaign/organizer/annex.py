@@ -213,13 +213,14 @@ def render_part(part: HtmlPart) -> int:
     document = HTML(string=part.html, base_url=part.base_url, url_fetcher=fetcher) \
         if fetcher else HTML(string=part.html, base_url=part.base_url)
     rendered = document.render(stylesheets=stylesheets)
-    from campaign.letters.pdf import PdfRenderer
+    from campaign.letters.pdf import PdfRenderer, release_font_files
 
     # Written as the letters are: fonts subset to the glyphs drawn, without WeasyPrint's empty
     # glyphs (a CJK font's 400-800 KB).
     part.path.write_bytes(PdfRenderer.pdf_bytes(rendered))
     pages = len(rendered.pages)
     del document, rendered
+    release_font_files()  # the worker draws annex chunks next, with fonts of its own
     _give_back_memory()
     return pages
 

@@ -106,3 +106,14 @@ def test_font_files_kept_between_writes_stay_under_their_bound(shipped, monkeypa
         letter(shipped, locale, monkeypatch, compact=True)
     kept = pdf_module._FACE_DATA  # noqa: SLF001
     assert kept and sum(map(len, kept.values())) <= 40_000_000
+
+
+def test_packet_part_writer_lets_go_of_font_files(tmp_path, monkeypatch):
+    # An annex worker renders the cover letter, then draws signature chunks with fonts of its
+    # own: the CJK font files (26 MB each) are not kept for it.
+    from campaign.organizer.annex import HtmlPart, render_part
+
+    monkeypatch.setattr(pdf_module, "_FACE_DATA", {})
+    pages = render_part(HtmlPart(html="<p lang='zh'>王小明</p>", path=tmp_path / "part.pdf"))
+    assert pages == 1 and (tmp_path / "part.pdf").read_bytes().startswith(b"%PDF")
+    assert pdf_module._FACE_DATA == {}  # noqa: SLF001
