@@ -479,9 +479,15 @@ class _Files:
         self.signer = _Layers(opened.signer, out)
         self.numbers = {n: _Layers(pdf, out) for n, pdf in opened.numbers.items()}
 
-    def write(self) -> bytes:
+    def write(self, *, compact: bool = False) -> bytes:
+        """The file; ``compact``: its small objects packed into compressed object streams, for
+        a file kept as it is (a chunk's file is read again by the joiner, which writes every
+        object out anew)."""
         buffer = io.BytesIO()
-        self.out.save(buffer)
+        if compact:
+            self.out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        else:
+            self.out.save(buffer)
         self.out.close()
         return buffer.getvalue()
 
@@ -555,7 +561,7 @@ def assemble_each(assembly: Assembly, authors: Sequence[str]) -> list[bytes]:
             except glyphs.UnknownDrawing as exc:
                 raise NotComposable(f"a letter's own fonts cannot be cut down to its glyphs "
                                     f"({exc})") from exc
-            letters.append(files.write())
+            letters.append(files.write(compact=True))
         return letters
     finally:
         opened.close()
