@@ -514,8 +514,8 @@ def _left_to_weasyprint(write: _Write, font, to_unicode, hinting):
 
 def _fonts_dictionary(pdf, fonts, compress, subset, options):
     write = getattr(_SUBSETS, "write", None)
-    streams = _text_streams(pdf, write) if write is not None else None
-    if streams is None:
+    texts = _text_operations(pdf, write) if write is not None else None
+    if texts is None:
         _SUBSETS.write = None  # WeasyPrint's own subsets for this write
         try:
             return _original_fonts_dictionary(pdf, fonts, compress, subset, options)
@@ -524,17 +524,18 @@ def _fonts_dictionary(pdf, fonts, compress, subset, options):
     write.fonts = fonts
     found = _original_fonts_dictionary(pdf, fonts, compress, subset, options)
     if write.codes:
-        _renumber(streams, write.codes)
+        _renumber(texts, write.codes)
     return found
 
 
 _HEX_STRING = re.compile(rb"<([0-9a-f]*)>")
 
 
-def _text_streams(pdf, write: _Write) -> list | None:
-    """The content streams of the pages and of what they draw (groups, patterns), with the
-    codes each font draws noted in ``write.drawn``; or None if one of them shows text other
-    than as WeasyPrint does (TJ with two-byte hex codes, after Tf)."""
+def _text_operations(pdf, write: _Write) -> list | None:
+    """(stream, index, font hash, operation) of each operation that shows text in the content
+    streams of the pages and of what they draw (groups, patterns), with the codes each font
+    draws noted in ``write.drawn``; or None if one of them shows text other than as WeasyPrint
+    does (TJ with two-byte hex codes, after Tf)."""
     found, seen = [], set()
     todo = [item for item in pdf.objects if isinstance(item, WeasyStream)]
     while todo:
@@ -547,12 +548,14 @@ def _text_streams(pdf, write: _Write) -> list | None:
             for item in (stream._resources.get(category) or {}).values():  # noqa: SLF001
                 if isinstance(item, WeasyStream):
                     todo.append(item)
+    texts = []
     for stream in found:
         if not all(isinstance(item, bytes | str | pydyf.Dictionary) for item in stream.stream):
             return None
-        for font, item in _text_items(stream):
+        for index, font, item in _text_items(stream):
             if font is None or not item.endswith(b"] TJ"):
                 return None
+            texts.append((stream, index, font, item))
             drawn = write.drawn.setdefault(font, set())
             for hexes in _HEX_STRING.findall(item):
                 if len(hexes) % 4:  # a bitmap font's one-byte codes: never renumbered
@@ -560,13 +563,14 @@ def _text_streams(pdf, write: _Write) -> list | None:
                     break
                 if drawn is not None:
                     drawn.update(int(hexes[i:i + 4], 16) for i in range(0, len(hexes), 4))
-    return found
+    return texts
 
 
 def _text_items(stream):
-    """(font hash, operation) of each operation of ``stream`` that shows text."""
+    """(index, font hash, operation) of each operation of ``stream`` that shows text, with the
+    font in use there (Tf, restored by Q)."""
     font, saved = None, []
-    for item in stream.stream:
+    for index, item in enumerate(stream.stream):
         if not isinstance(item, bytes):
             continue
         if item == b"q":
@@ -576,10 +580,10 @@ def _text_items(stream):
         elif item.endswith(b" Tf"):
             font = item[1:item.index(b" ")].decode()
         elif item.endswith((b" TJ", b" Tj", b"'", b'"')):
-            yield font, item
+            yield index, font, item
 
 
-def _renumber(streams: list, codes: dict[str, dict[int, int]]) -> None:
+def _renumber(texts: list, codes: dict[str, dict[int, int]]) -> None:
     tables = {font: {b"%04x" % old: b"%04x" % new for old, new in table.items()}
               for font, table in codes.items()}
 
@@ -587,21 +591,10 @@ def _renumber(streams: list, codes: dict[str, dict[int, int]]) -> None:
         hexes = match[1]
         return b"<" + b"".join(table[hexes[i:i + 4]] for i in range(0, len(hexes), 4)) + b">"
 
-    for stream in streams:
-        items = stream.stream
-        font, saved = None, []
-        for index, item in enumerate(items):
-            if not isinstance(item, bytes):
-                continue
-            if item == b"q":
-                saved.append(font)
-            elif item == b"Q":
-                font = saved.pop() if saved else None
-            elif item.endswith(b" Tf"):
-                font = item[1:item.index(b" ")].decode()
-            elif font in tables and item.endswith(b"] TJ"):
-                table = tables[font]
-                items[index] = _HEX_STRING.sub(lambda m, t=table: again(m, t), item)
+    for stream, index, font, item in texts:
+        table = tables.get(font)
+        if table is not None:
+            stream.stream[index] = _HEX_STRING.sub(lambda m, t=table: again(m, t), item)
 
 
 if weasyprint.__version__.split(".")[0] == "70" and getattr(

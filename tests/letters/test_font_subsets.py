@@ -93,7 +93,7 @@ def test_letter_with_compact_subsets_is_smaller(shipped, monkeypatch):
 
 def test_text_drawn_otherwise_is_left_to_weasyprint(shipped, monkeypatch, tmp_path):
     # A write whose text this module cannot read is subset by WeasyPrint, whole.
-    monkeypatch.setattr(pdf_module, "_text_streams", lambda _pdf, _write: None)
+    monkeypatch.setattr(pdf_module, "_text_operations", lambda _pdf, _write: None)
     fallback = letter(shipped, "ko", monkeypatch, compact=True)
     plain = letter(shipped, "ko", monkeypatch, compact=False)
     assert fallback == plain
