@@ -239,30 +239,31 @@ class Citations:
     def _note(self, source: Source, where: str) -> Markup:
         # Every letter of a mail merge prints the same notes: each is formatted once per
         # source, locator and language.
-        key = ("note", source.id, where, self._language, id(source))
-        known = _FORMATTED.get(key)
-        if known is not None and known[1] is source:
-            return known[2]
-        text = format_note(source, self._language, self._locale, where)
-        if len(_FORMATTED) >= _FORMATTED_LIMIT:
-            _FORMATTED.clear()
-        _FORMATTED[key] = (None, source, text)  # holding the source keeps its id unique
-        return text
+        return _formatted_once(("note", where, self._language), (source,), lambda: format_note(
+            source, self._language, self._locale, where))
 
     def _formatted(self, source: Source) -> Markup:
         # Every letter of a mail merge prints the same Sources list: each entry is formatted
         # once per source, language and catalog (a recompiled catalog is another object).
         catalog = getattr(self._gettext, "__self__", self._gettext)
-        key = (source.id, self._language, id(catalog), id(source))
-        known = _FORMATTED.get(key)
-        if known is not None and known[0] is catalog and known[1] is source:
-            return known[2]
-        text = format_source(source, self._language, self._locale, self._gettext)
-        if len(_FORMATTED) >= _FORMATTED_LIMIT:
-            _FORMATTED.clear()
-        _FORMATTED[key] = (catalog, source, text)  # holding both keeps their ids unique
-        return text
+        return _formatted_once(("source", self._language), (source, catalog),
+                               lambda: format_source(source, self._language, self._locale,
+                                                     self._gettext))
 
 
-_FORMATTED: dict[tuple, tuple[object, Source, Markup]] = {}
+def _formatted_once(key: tuple, objects: tuple, make: Callable[[], Markup]) -> Markup:
+    """``make()``, remembered under ``key`` and the identity of ``objects`` (held with the
+    text, so that their ids stay theirs)."""
+    full_key = (*key, *(id(obj) for obj in objects))
+    known = _FORMATTED.get(full_key)
+    if known is not None and all(a is b for a, b in zip(known[0], objects, strict=True)):
+        return known[1]
+    text = make()
+    if len(_FORMATTED) >= _FORMATTED_LIMIT:
+        _FORMATTED.clear()
+    _FORMATTED[full_key] = (objects, text)
+    return text
+
+
+_FORMATTED: dict[tuple, tuple[tuple, Markup]] = {}
 _FORMATTED_LIMIT = 5000
