@@ -10,18 +10,18 @@ and drops the fonts, images and drawings of those pages' resources that the page
 
 The fonts are WeasyPrint's: Type 0 fonts with two-byte codes that are glyph indexes (Identity-H,
 or WeasyPrint's own CMap, which draws the characters no font has with glyph 0 under codes past
-the font's glyphs), with a TrueType (FontFile2) or OpenType CFF (FontFile3) program. WeasyPrint
-keeps the glyph indexes when it subsets, so a CJK subset holds some 60,000 empty glyphs, and
-subsetting it again that way costs 40 ms a font. Here the glyphs are renumbered instead, which
-takes a fraction of a millisecond and leaves a font of a few kilobytes, and the letter's content
-streams are written again with the new codes; the fonts keep WeasyPrint's form (code = CID =
-glyph index), which every PDF reader reads alike. In a CID-keyed CFF font the subset keeps each
-glyph's CID from the full font, so the charset is rewritten to make each CID its glyph's index:
-poppler takes a CID for the glyph index, other readers look it up in the charset.
+the font's glyphs), with a TrueType (FontFile2) or OpenType CFF (FontFile3) program. Here the
+glyphs are cut and renumbered (fontprograms.py), which leaves a font of a few kilobytes, and
+the letter's content streams are written again with the new codes; the fonts keep WeasyPrint's
+form (code = CID = glyph index), which every PDF reader reads alike. In a CID-keyed CFF font the
+subset keeps each glyph's CID from the font it was cut from, so the charset is rewritten to make
+each CID its glyph's index: poppler takes a CID for the glyph index, other readers look it up in
+the charset.
 
 The layers that every letter's file copies (the body, the sources annex, the page numbers) are
-cut down the same way once, when they are laid out (``compact_layer``): as WeasyPrint writes
-them, their CJK fonts hold the empty glyphs too, in every file.
+already written with fonts that hold only their glyphs (pdf.py); ``compact_layer`` cuts them
+down the same way when they are not (fonts WeasyPrint subset itself keep every glyph index up
+to the last one used: some 60,000 empty glyphs in a CJK font).
 
 HarfBuzz's subsetter (libharfbuzz-subset, through cffi) does the subsetting. Anything else — a
 font of another kind, a drawing that the pages refer to and that is not read here — raises
