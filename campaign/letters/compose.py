@@ -101,6 +101,7 @@ def _join_page_name(bottom: float) -> str:
     return f"compose-join-{round(bottom * 1000)}"
 
 _ARTICLE_START = re.compile(r'\s*(<article\b[^>]*>)\s*(<div class="letter-start"[^>]*></div>)')
+_ARTICLE_ID = re.compile(r'\s+id="letter-\d+"')
 _SENDER_START = '<address class="sender">'
 _SENDER_END = "</address>"  # the first one closes the sender block
 _END_START = '<div class="letter-end">'
@@ -160,8 +161,15 @@ def cut(article_html: str) -> LetterParts:
               + article_html[end_stop:])
     where = sources_section(article_html, end_stop)
     sources = article_html[where[0]:where[1]] if where else ""
-    return LetterParts(article=article_html, start=start.group(1) + start.group(2),
-                       tag=start.group(1),
+    # In the layers the letter's anchor (letter_pages) sits on its start mark, not on the
+    # <article>: an element with an id has a computed style of its own, and so then has every
+    # element inside it, where a layer's letters could all share theirs (pdf.py).
+    tag, mark = start.group(1), start.group(2)
+    anchor = _ARTICLE_ID.search(tag)
+    if anchor:
+        tag = tag[:anchor.start()] + tag[anchor.end():]
+        mark = mark.replace("<div ", f"<div{anchor.group(0)} ", 1)
+    return LetterParts(article=article_html, start=tag + mark, tag=tag,
                        sender=head, end=article_html[end_start:end_stop], sources=sources,
                        shared_digest=hashlib.sha256(shared.encode()).hexdigest())
 

@@ -349,16 +349,18 @@ class LetterEngine:
             compose.check_stylesheet(self.css_path.read_text(encoding="utf-8"))
             shared.stylesheet_checked = True
 
-        def layer(articles: list[str], css: str, author: str, *, margin_boxes: bool = False):
+        def layer(articles: list[str], css: str, author: str, *, margin_boxes: bool = False,
+                  per_signer: bool = False):
             return renderer.render(self.document_html(plan, articles, author=author),
-                                   extra_css=css, margin_boxes=margin_boxes)
+                                   extra_css=css, margin_boxes=margin_boxes,
+                                   share_styles=per_signer)
 
         signers = [merge.validate_signer(s) for s in signers]
         parts = [compose.cut(self.article_html(plan, s, index=first_index + i))
                  for i, s in enumerate(signers)]
         author = signers[0].name if len(signers) == 1 else plan.campaign.organisation
         senders = layer([compose.sender_article(p) for p in parts], compose.NO_NUMBERS_CSS,
-                        author)
+                        author, per_signer=True)
         keys = [(height, part.shared_digest) for height, part in
                 zip(compose.sender_heights(senders, len(parts)), parts, strict=True)]
         layouts = shared.layouts
@@ -387,7 +389,7 @@ class LetterEngine:
                     join_bottom, sources, text=compose.page_text(document), sources_text=sources_text)
                 new_keys.append(index)
         ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
-                     compose.end_css(layouts[k] for k in set(keys)), author)
+                     compose.end_css(layouts[k] for k in set(keys)), author, per_signer=True)
         signers_document = senders.copy(senders.pages + ends.pages)
         signer_pdf = renderer.pdf_bytes(signers_document)
         assembly = compose.Assembly(

@@ -286,3 +286,53 @@ def test_batch_where_every_body_differs_is_laid_out_in_full(engine, demo, demo_l
         text = pdf_text(engine.batch_pdf(demo, "emb-us", signers, locale="en"))
     assert "changes from signer to signer" in caplog.text
     assert all(f"Written in Town {i}." in text for i in range(len(signers)))
+
+
+def _without_dates(pdf: bytes) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \(.*?\)", b"", pdf)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
+def test_shared_styles_leave_a_composed_batch_unchanged(shipped, monkeypatch, locale):
+    from campaign.letters import pdf as letters_pdf
+
+    engine, campaign = shipped
+    # Letters built alike and unlike: with and without words of their own, a message in another
+    # script and direction, one that runs onto another page, a name that wraps.
+    signers = [SignerDetails("Ann Lee", "GB", "Leeds", "LS1 1AA"),
+               SignerDetails("김민준", "KR", "부산", "48058", "저는 탈북민의 가족입니다."),
+               SignerDetails("محمد", "EG", "القاهرة", "11511", "أضم صوتي إلى هذا النداء."),
+               SignerDetails("Chen Wei", "CN", "Shanghai", "200000", LONG_MESSAGE),
+               SignerDetails("Maria Fernanda de los Ángeles Gutiérrez-Santamaría y "
+                             "Villalobos de la Concepción Ortega", "ES", "Logroño", "26001")]
+    monkeypatch.setattr(letters_pdf, "SHARED_STYLES", False)
+    apart = engine.batch_pdf(campaign, "emb-us", signers, locale=locale)
+    monkeypatch.setattr(letters_pdf, "SHARED_STYLES", True)
+    shared = engine.batch_pdf(campaign, "emb-us", signers, locale=locale)
+    assert _without_dates(shared) == _without_dates(apart)
+
+
+def _sender_styles(engine, campaign, share_styles: bool) -> list:
+    plan = engine.plan(campaign, "emb-us", "en")
+    articles = [compose.sender_article(compose.cut(engine.article_html(plan, signer, index=i)))
+                for i, signer in enumerate([SignerDetails("Ann Lee", "GB"),
+                                            SignerDetails("Bo Berg", "SE"),
+                                            SignerDetails("Cy Dunn", "IE")])]
+    document = engine.pdf_renderer().render(
+        engine.document_html(plan, articles, author="x"), extra_css=compose.NO_NUMBERS_CSS,
+        margin_boxes=False, share_styles=share_styles)
+    # The first letter is the first child (.letter:first-child), the others are alike.
+    return [compose._first_with_class(page._page_box, "sender").style  # noqa: SLF001
+            for page in document.pages[1:]]
+
+
+def test_letters_of_a_layer_share_their_computed_styles(shipped):
+    engine, campaign = shipped
+    second, third = _sender_styles(engine, campaign, share_styles=True)
+    assert second is third
+
+
+def test_letters_laid_out_in_full_keep_their_own_computed_styles(shipped):
+    engine, campaign = shipped
+    second, third = _sender_styles(engine, campaign, share_styles=False)
+    assert second is not third
