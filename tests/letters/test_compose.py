@@ -312,7 +312,10 @@ def test_shared_styles_leave_a_composed_batch_unchanged(shipped, monkeypatch, lo
     assert _without_dates(shared) == _without_dates(apart)
 
 
-def _sender_styles(engine, campaign, share_styles: bool) -> list:
+def _sender_layer_pages(engine, campaign, share_styles: bool) -> list:
+    """The page boxes of a sender layer of three letters, but the first: the first letter is
+    the first child (.letter:first-child) and the first page (@page :first), the others are
+    alike."""
     plan = engine.plan(campaign, "emb-us", "en")
     articles = [compose.sender_article(compose.cut(engine.article_html(plan, signer, index=i)))
                 for i, signer in enumerate([SignerDetails("Ann Lee", "GB"),
@@ -321,18 +324,28 @@ def _sender_styles(engine, campaign, share_styles: bool) -> list:
     document = engine.pdf_renderer().render(
         engine.document_html(plan, articles, author="x"), extra_css=compose.NO_NUMBERS_CSS,
         margin_boxes=False, share_styles=share_styles)
-    # The first letter is the first child (.letter:first-child), the others are alike.
-    return [compose._first_with_class(page._page_box, "sender").style  # noqa: SLF001
-            for page in document.pages[1:]]
+    return [page._page_box for page in document.pages[1:]]  # noqa: SLF001
+
+
+def _sender_styles(pages) -> list:
+    return [compose._first_with_class(page, "sender").style for page in pages]  # noqa: SLF001
 
 
 def test_letters_of_a_layer_share_their_computed_styles(shipped):
-    engine, campaign = shipped
-    second, third = _sender_styles(engine, campaign, share_styles=True)
+    second, third = _sender_styles(_sender_layer_pages(*shipped, share_styles=True))
     assert second is third
 
 
 def test_letters_laid_out_in_full_keep_their_own_computed_styles(shipped):
-    engine, campaign = shipped
-    second, third = _sender_styles(engine, campaign, share_styles=False)
+    second, third = _sender_styles(_sender_layer_pages(*shipped, share_styles=False))
     assert second is not third
+
+
+def test_pages_of_a_layer_share_their_page_styles(shipped):
+    second, third = _sender_layer_pages(*shipped, share_styles=True)
+    assert second.style is third.style
+
+
+def test_pages_laid_out_in_full_keep_their_own_page_styles(shipped):
+    second, third = _sender_layer_pages(*shipped, share_styles=False)
+    assert second.style is not third.style
