@@ -105,3 +105,11 @@ def test_same_english_title_is_translated_per_recipient(shipped):
     prc = engine.letter_html(campaign, "prc-mfa", SIGNER, locale="ko")
     rok = engine.letter_html(campaign, "rok-mofa", SIGNER, locale="ko")
     assert "외교부장" in prc and "외교부 장관" in rok
+
+
+def test_chinese_letter_joins_its_sentences_without_spaces(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "emb-us", SIGNER, locale="zh_Hans")
+    # The template's line breaks between two sentences, and after a note, would print as spaces.
+    assert "。中国于19" in html
+    assert not re.search(r"[。>][ \t]*\n\s*[\u4e00-\u9fff]", html)
