@@ -121,12 +121,23 @@ def project(engine: LetterEngine, campaign, recipient: str, locale: str, count: 
 
     with tempfile.TemporaryDirectory(prefix="bench-letters-") as work:
         target = Path(work) / "batch.pdf"
+        cpu_before = cpu_seconds()
         start = time.perf_counter()
         engine.write_batch_pdf(campaign, recipient, signers(locale, count), target,
                                locale=locale)
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds() - cpu_before
         with pikepdf.Pdf.open(target) as pdf:
-            return elapsed, len(pdf.pages)
+            return elapsed, len(pdf.pages), cpu
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (a batch's worker processes are
+    finished, and counted, when the batch is). Another program on a shared machine makes a batch
+    wait for a core, which its elapsed time counts and its CPU time does not."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def memory_of_one_batch(letters: int, recipient: str) -> tuple[float, float, float]:
@@ -228,17 +239,18 @@ def main() -> int:
     # The order turns from round to round, so that each language runs first, second and last
     # equally often: on a machine that slows down or speeds up during a round, a fixed order
     # would favour one language.
-    rounds: list[dict[str, tuple[float, int]]] = []
+    rounds: list[dict[str, tuple[float, int, float]]] = []
     languages = ("en", "ko", "zh_Hans")
     for number in range(1, args.rounds + 1):
         results = {}
         turn = (number - 1) % len(languages)
         for locale in languages[turn:] + languages[:turn]:
-            elapsed, pages = project(engine, campaign, args.recipient, locale, args.letters)
-            results[locale] = (elapsed, pages)
+            elapsed, pages, cpu = project(engine, campaign, args.recipient, locale,
+                                          args.letters)
+            results[locale] = (elapsed, pages, cpu)
             print(f"  round {number}, project batch ({locale}, {args.letters} letters): "
                   f"{args.letters / elapsed:6.2f} letters/s  {pages / elapsed:6.2f} pages/s  "
-                  f"({elapsed:.1f} s, {pages} pages)")
+                  f"({elapsed:.1f} s, {pages} pages; CPU {cpu:.1f} s)")
         rounds.append(results)
 
     for locale in ("en", "ko", "zh_Hans") if args.per_signer else ():
@@ -266,9 +278,12 @@ def main() -> int:
         # Per round: this language's time per page over English's in the same round.
         per_page = [(r[locale][0] / r[locale][1]) / (r["en"][0] / r["en"][1]) for r in rounds]
         per_letter = [r[locale][0] / r["en"][0] for r in rounds]
+        cpu_per_page = [(r[locale][2] / r[locale][1]) / (r["en"][2] / r["en"][1])
+                        for r in rounds]
         print(f"  {name} / English time per page: {median(per_page):.2f} [{spread(per_page)}]  "
               f"(goal <= 1.3); per letter: {median(per_letter):.2f} [{spread(per_letter)}] "
-              f"({rounds[0][locale][1] / args.letters:.1f} pages per letter)")
+              f"({rounds[0][locale][1] / args.letters:.1f} pages per letter); "
+              f"CPU time per page: {median(cpu_per_page):.2f} [{spread(cpu_per_page)}]")
     print(f"  peak RSS of this benchmark (three languages and the baseline in one process): "
           f"main {own:.0f} MiB, largest worker {children:.0f} MiB")
     # Flat memory: one English batch per fresh process, a quarter of the size and full size.
