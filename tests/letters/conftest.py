@@ -82,6 +82,11 @@ def letters_app(make_app, demo_letters, demo_locales):
                     PREVIEW_OPEN=True, LETTERS_PROCESSES=1)
 
 
+def without_dates(pdf: bytes) -> bytes:
+    """The PDF without its creation and modification dates, to compare two writes of it."""
+    return re.sub(rb"/(CreationDate|ModDate) \(.*?\)", b"", pdf)
+
+
 def pdf_text(pdf: bytes) -> str:
     """The text as ``pdftotext`` gives it back, in reading order."""
     result = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,

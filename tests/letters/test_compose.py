@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from campaign.content import load_campaign
 from campaign.letters import compose
 from campaign.letters.merge import SignerDetails
-from tests.letters.conftest import pdf_text
+from tests.letters.conftest import pdf_text, without_dates
 
 SLUG = "stop-forced-repatriation"
 PAGE_NUMBER = r"^(\d+) ?/ ?(\d+)$"
@@ -288,10 +288,6 @@ def test_batch_where_every_body_differs_is_laid_out_in_full(engine, demo, demo_l
     assert all(f"Written in Town {i}." in text for i in range(len(signers)))
 
 
-def _without_dates(pdf: bytes) -> bytes:
-    return re.sub(rb"/(CreationDate|ModDate) \(.*?\)", b"", pdf)
-
-
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_shared_styles_leave_a_composed_batch_unchanged(shipped, monkeypatch, locale):
     from campaign.letters import pdf as letters_pdf
@@ -309,7 +305,7 @@ def test_shared_styles_leave_a_composed_batch_unchanged(shipped, monkeypatch, lo
     apart = engine.batch_pdf(campaign, "emb-us", signers, locale=locale)
     monkeypatch.setattr(letters_pdf, "SHARED_STYLES", True)
     shared = engine.batch_pdf(campaign, "emb-us", signers, locale=locale)
-    assert _without_dates(shared) == _without_dates(apart)
+    assert without_dates(shared) == without_dates(apart)
 
 
 def _sender_layer_pages(engine, campaign, share_styles: bool) -> list:

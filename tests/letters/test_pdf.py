@@ -9,7 +9,13 @@ import pytest
 from pypdf import PdfReader
 
 from campaign.letters.merge import SignerDetails
-from tests.letters.conftest import LOCALES, embedded_codepoints, pdf_fonts, pdf_text
+from tests.letters.conftest import (
+    LOCALES,
+    embedded_codepoints,
+    pdf_fonts,
+    pdf_text,
+    without_dates,
+)
 
 PAGE_NUMBER = r"^(\d+) ?/ ?(\d+)$"
 
@@ -166,10 +172,6 @@ def test_batch_files_sets_each_signer_as_author(engine, demo, tmp_path):
     assert PdfReader(paths[1]).metadata.author == "김민준"
 
 
-def _without_dates(pdf: bytes) -> bytes:
-    return re.sub(rb"/(CreationDate|ModDate) \(.*?\)", b"", pdf)
-
-
 def test_footnote_memory_leaves_a_batch_unchanged(engine, demo, monkeypatch):
     from campaign.letters import pdf as letters_pdf
 
@@ -183,7 +185,7 @@ def test_footnote_memory_leaves_a_batch_unchanged(engine, demo, monkeypatch):
     plain = engine.chunk_pdf(plan, signers)
     monkeypatch.setattr(letters_pdf, "FOOTNOTE_MEMORY", True)
     engine.chunk_pdf(plan, signers[::-1])  # fills the memory
-    assert _without_dates(engine.chunk_pdf(plan, signers)) == _without_dates(plain)
+    assert without_dates(engine.chunk_pdf(plan, signers)) == without_dates(plain)
 
 
 def test_footnote_memory_is_used_by_a_batch(engine, demo, monkeypatch):
