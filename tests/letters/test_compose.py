@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import subprocess
+from collections.abc import Callable
 
 import pytest
 from pypdf import PdfReader
@@ -170,16 +171,21 @@ def test_composition_that_fails_its_check_is_laid_out_in_full(shipped, monkeypat
     assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
 
 
+def _end_measured_at(monkeypatch, spacer: Callable[[float], float]) -> None:
+    """Makes the shared layout report the end of the letter at ``spacer(measured spacer)``."""
+    measured = compose.shared_geometry
+
+    def moved(document):
+        pages, measured_spacer, join_bottom, sender = measured(document)
+        return pages, spacer(measured_spacer), join_bottom, sender
+
+    monkeypatch.setattr(compose, "shared_geometry", moved)
+
+
 def test_composition_that_misplaces_the_end_of_the_letter_is_laid_out_in_full(
         shipped, monkeypatch, caplog):
     engine, campaign = shipped
-    measured = compose.shared_geometry
-
-    def end_too_high(document):
-        pages, _spacer, join_bottom, sender = measured(document)
-        return pages, 0.0, join_bottom, sender  # the end would start at the top of its page
-
-    monkeypatch.setattr(compose, "shared_geometry", end_too_high)
+    _end_measured_at(monkeypatch, lambda _spacer: 0.0)  # at the top of its page
     signers = [SignerDetails("Chen Wei", "CN", "Shanghai", "200000", LONG_MESSAGE)]
     with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
         batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
@@ -191,13 +197,7 @@ def test_composition_that_misplaces_the_end_of_the_letter_is_laid_out_in_full(
 def test_composition_that_draws_the_end_of_the_letter_lower_is_laid_out_in_full(
         shipped, monkeypatch, caplog):
     engine, campaign = shipped
-    measured = compose.shared_geometry
-
-    def end_lower(document):
-        pages, spacer, join_bottom, sender = measured(document)
-        return pages, spacer + 3.0, join_bottom, sender  # same page, 3 px lower
-
-    monkeypatch.setattr(compose, "shared_geometry", end_lower)
+    _end_measured_at(monkeypatch, lambda spacer: spacer + 3.0)  # same page, 3 px lower
     signers = [SignerDetails("Ann Lee", "GB", message="Please act.")]
     with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
         engine.batch_pdf(campaign, "emb-us", signers, locale="en")
