@@ -357,6 +357,10 @@ class LetterEngine:
                                    extra_css=css, margin_boxes=margin_boxes,
                                    share_styles=per_signer)
 
+        def written(document) -> bytes:
+            """A layer every file of the batch copies, its fonts cut down to what it draws."""
+            return compose.compact(*renderer.compact_pdf_bytes(document))
+
         signers = [merge.validate_signer(s) for s in signers]
         parts = [compose.cut(self.article_html(plan, s, index=first_index + i))
                  for i, s in enumerate(signers)]
@@ -382,13 +386,11 @@ class LetterEngine:
                     if parts[index].sources:
                         annex = layer([compose.sources_article(parts[index])],
                                       compose.NO_NUMBERS_CSS, author)
-                        shared.sources[digest] = (
-                            compose.compact(*renderer.compact_pdf_bytes(annex)),
-                            compose.page_text(annex))
+                        shared.sources[digest] = (written(annex), compose.page_text(annex))
                 sources, sources_text = shared.sources[digest]
                 layouts[key] = compose.SharedLayer(
-                    compose.compact(*renderer.compact_pdf_bytes(document)), pages, spacer,
-                    join_bottom, sources, text=compose.page_text(document), sources_text=sources_text)
+                    written(document), pages, spacer, join_bottom, sources,
+                    text=compose.page_text(document), sources_text=sources_text)
                 new_keys.append(index)
         ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
                      compose.end_css(layouts[k] for k in set(keys)), author, per_signer=True)
@@ -404,7 +406,7 @@ class LetterEngine:
             if total not in shared.numbers:
                 numbers = layer([compose.numbers_article(parts[0], total)],
                                 compose.NUMBERS_CSS, author, margin_boxes=True)
-                shared.numbers[total] = compose.compact(*renderer.compact_pdf_bytes(numbers))
+                shared.numbers[total] = written(numbers)
                 shared.numbers_text[total] = compose.page_text(numbers)
             assembly.numbers[total] = shared.numbers[total]
 

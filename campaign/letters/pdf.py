@@ -295,13 +295,8 @@ def _set_computed_styles(self, element, parent, root=None, pseudo_type=None, bas
                                              base_url, target_collector)
     cascaded = self._cascaded_styles.get((element, pseudo_type), {})  # noqa: SLF001
     parent_style = self._computed_styles[parent, None]  # noqa: SLF001
-    try:
-        key = (id(parent_style), pseudo_type, base_url,
-               tuple((name, id(values), weight) for name, (values, weight) in cascaded.items()))
-        hash(key)
-    except TypeError:
-        return _original_set_computed_styles(self, element, parent, root, pseudo_type,
-                                             base_url, target_collector)
+    key = (id(parent_style), pseudo_type, base_url,
+           tuple((name, id(values), weight) for name, (values, weight) in cascaded.items()))
     shared = self.__dict__.setdefault("_campaign_pseudo_styles", {})
     known = shared.get(key)
     if known is None:
