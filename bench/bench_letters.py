@@ -1,7 +1,7 @@
 """Letters mail merge: the project's batch renderer next to plain WeasyPrint, in one run.
 
     python bench/bench_letters.py [--letters N] [--rounds R] [--baseline-letters M]
-                                  [--recipient ID]
+                                  [--recipient ID] [--per-signer N] [--memory-letters N]
 
 Project: ``LetterEngine.write_batch_pdf`` (2 processes, chunks of up to 100 letters, each
 composed: the body and the sources laid out once per process, each signer's sender block and
@@ -208,6 +208,9 @@ def main() -> int:
                         help="lay every footnote area out again, as WeasyPrint does (before/after)")
     parser.add_argument("--per-signer", type=int, default=0,
                         help="letters per batch written as one PDF per signer (0: not measured)")
+    parser.add_argument("--memory-letters", type=int, default=2000,
+                        help="the largest batch whose memory is measured (also a quarter of "
+                             "--letters and --letters itself)")
     parser.add_argument("--memory-run", type=int, default=0, help=argparse.SUPPRESS)
     args, _unknown = parser.parse_known_args()
     if args.memory_run:
@@ -286,8 +289,9 @@ def main() -> int:
               f"CPU time per page: {median(cpu_per_page):.2f} [{spread(cpu_per_page)}]")
     print(f"  peak RSS of this benchmark (three languages and the baseline in one process): "
           f"main {own:.0f} MiB, largest worker {children:.0f} MiB")
-    # Flat memory: one English batch per fresh process, a quarter of the size and full size.
-    sizes = sorted({max(1, args.letters // 4), args.letters})
+    # Flat memory: one English batch per fresh process, a quarter of the size, full size and a
+    # long batch (2,000 letters by default).
+    sizes = sorted({max(1, args.letters // 4), args.letters, args.memory_letters} - {0})
     measured = [(n, *memory_of_one_batch(n, args.recipient)) for n in sizes]
     print("  peak RSS of one English batch in a fresh process (workers hold one chunk of at most "
           f"{CHUNK_SIZE} letters and are replaced every 4 chunks; each chunk is joined into the "
