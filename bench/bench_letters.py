@@ -11,7 +11,7 @@ chunk joined into the output file as it arrives). Footnote area heights are reme
 WeasyPrint does.
 Baseline: one ``HTML(string=...).write_pdf()`` per letter, stylesheet inline, nothing reused.
 The same letter HTML is used by both, so the figures compare rendering only.
-English, Korean and Chinese batches take turns for ``--rounds`` rounds (3), in an order that
+English, Korean and Chinese batches take turns for ``--rounds`` rounds (6), in an order that
 turns from round to round; each language's ratio to English is taken within a round, and the
 summary gives medians and ranges.
 ``--per-signer N`` also writes batches of N letters as one PDF per signer (``batch_files``, as
@@ -200,7 +200,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--letters", type=int, default=400, help="letters per batch")
     parser.add_argument("--baseline-letters", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=6,
                         help="rounds of the three languages, taking turns")
     parser.add_argument("--recipient", default="emb-us")
     parser.add_argument("--processes", type=int, default=None)
