@@ -22,6 +22,7 @@ from campaign.content.model import Name, Source, SourceDate
 from campaign.content.templates import text_direction
 from campaign.letters import terms
 from campaign.letters.errors import LetterError
+from campaign.letters.merge import dates_locale
 
 Gettext = Callable[[str], str]
 
@@ -48,7 +49,10 @@ def format_name(name: Name) -> str:
 
 
 def format_source_date(date: SourceDate, locale: Locale, gettext: Gettext) -> str:
-    """The date in the letter's language, with only the precision the source has."""
+    """The date in the letter's language, with only the precision the source has. Its spaces
+    do not break: a note or a Sources entry never ends a line with "9" and starts the next with
+    "October 2023"."""
+    locale = dates_locale(locale)
     if date.literal:
         text = date.literal
     elif date.year and date.month and date.day and date.as_date():
@@ -61,7 +65,7 @@ def format_source_date(date: SourceDate, locale: Locale, gettext: Gettext) -> st
         return ""
     if date.circa:
         text = gettext(terms.CIRCA) % {"date": text}
-    return text
+    return text.replace(" ", "\u00a0")
 
 
 def format_locator(locator: str | None, label: str, gettext: Gettext) -> str:
@@ -177,8 +181,15 @@ def _merge_run(match: re.Match[str]) -> str:
 
 def group_citations(html: str) -> str:
     """Citations in a row become one call ("¹,²,³") and one footnote holding their notes: it
-    reads better, and WeasyPrint lays out the footnote area once per footnote, not per note."""
-    return _CITE_RUN.sub(_merge_run, html)
+    reads better, and WeasyPrint lays out the footnote area once per footnote, not per note.
+    A call that follows a word is bound to it, so that a line never starts with a call."""
+    return _CALL_AFTER_WORD.sub(WORD_JOINER, _CITE_RUN.sub(_merge_run, html))
+
+
+# U+2060 WORD JOINER forbids a line break on either side of it (UAX #14, rule LB11) and draws
+# nothing. Between "。" or "torture.”" and the call that follows, lines may otherwise break.
+WORD_JOINER = "\u2060"
+_CALL_AFTER_WORD = re.compile(r'(?<=\S)(?=<span class="footnote" data-n=|<sup class="cite-ref">)')
 
 
 @dataclass

@@ -153,7 +153,16 @@ def directed(lines: list[str]) -> list[dict[str, str]]:
 
 
 def format_letter_date(date: dt.date, locale: Locale) -> str:
-    return format_date(date, "long", locale=locale)
+    return format_date(date, "long", locale=dates_locale(locale))
+
+
+def dates_locale(locale: Locale) -> Locale:
+    """The locale a letter's dates are written in. A letter in English is in international
+    English, as its body is ("on 24 September 1982") and as UN documents are: CLDR's "en_001",
+    day before month, rather than the United States' "September 24, 1982" of plain "en"."""
+    if locale.language == "en" and not locale.territory:
+        return Locale.parse("en_001")
+    return locale
 
 
 def campaign_data(campaign: Campaign, gettext: Gettext) -> dict[str, Any]:

@@ -57,11 +57,23 @@ def test_latin_name_is_given_first():
 
 
 def test_year_month_date_in_locale():
-    assert format_source_date(SourceDate(1984, 12), Locale.parse("fr"), str) == "décembre 1984"
+    assert format_source_date(SourceDate(1984, 12), Locale.parse("fr"), str) == \
+        "décembre\u00a01984"
+
+
+def test_source_date_in_english_puts_the_day_first():
+    # As the letter's body does ("on 24 September 1982"), and as UN documents do.
+    assert format_source_date(SourceDate(2023, 10, 9), Locale.parse("en"), str) == \
+        "9\u00a0October\u00a02023"
+
+
+def test_source_date_does_not_break_across_lines():
+    date = format_source_date(SourceDate(2023, 10, 9), Locale.parse("de"), str)
+    assert " " not in date and "Oktober" in date
 
 
 def test_circa_year_is_marked(engine, demo, signer):
-    assert "c. 2014" in _html(engine, demo, signer)
+    assert "c.\u00a02014" in _html(engine, demo, signer)
 
 
 def _sources_section(html: str) -> str:

@@ -80,7 +80,7 @@ def test_composed_batch_numbers_a_longer_letter_to_its_own_end(shipped):
                                                              message=LONG_MESSAGE)]
     short, long = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="en"))
     total = len(long)
-    assert total == len(short) + 1
+    assert total > len(short)
     assert [re.findall(PAGE_NUMBER, page, re.MULTILINE)[-1] for page in long] == \
         [(str(n), str(total)) for n in range(1, total + 1)]
 

@@ -69,6 +69,11 @@ def test_date_is_formatted_for_letter_locale(engine, demo):
     assert "2026년 3월 1일" in engine.letter_html(demo, "emb-us", signer, locale="ko")
 
 
+def test_english_letter_date_puts_the_day_first(engine, demo):
+    signer = SignerDetails("Kim", "KR", date=dt.date(2026, 3, 1))
+    assert "1 March 2026" in engine.letter_html(demo, "emb-us", signer, locale="en")
+
+
 def test_signer_message_keeps_paragraphs_and_lines():
     assert message_paragraphs("one\ntwo\n\n\nthree") == [["one", "two"], ["three"]]
 

@@ -1,0 +1,96 @@
+"""Where footnote calls and notes land on the page, in the shipped campaign's letters."""
+
+from __future__ import annotations
+
+import pytest
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox, LineBox, TextBox
+
+from campaign.letters.merge import SignerDetails
+
+
+def _document(shipped, recipient: str, locale: str, signer: SignerDetails):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, recipient, signer, locale=locale)
+    return engine.pdf_renderer().render(html)
+
+
+def _is_call(box) -> bool:
+    footnote = getattr(box, "footnote", None)
+    return footnote is not None and footnote is not box
+
+
+def _text_lines(page_box):
+    for child in page_box.children:
+        if not isinstance(child, FootnoteAreaBox):
+            yield from (box for box in child.descendants() if isinstance(box, LineBox))
+
+
+def _first_leaf(line):
+    box = line
+    while getattr(box, "children", None):
+        if _is_call(box):
+            return box
+        box = box.children[0]
+    return box
+
+
+def _pages_of_notes_and_calls(document) -> tuple[dict, dict]:
+    notes, calls = {}, {}
+    for number, page in enumerate(document.pages, start=1):
+        for child in page._page_box.children:  # noqa: SLF001
+            if isinstance(child, FootnoteAreaBox):
+                for note in child.children:
+                    notes.setdefault(note.element.get("data-n"), number)
+            else:
+                for box in child.descendants():
+                    if _is_call(box):
+                        calls.setdefault(box.footnote.element.get("data-n"), number)
+    return notes, calls
+
+
+@pytest.mark.parametrize("locale", ["ko", "ja", "ar"])
+def test_footnote_call_never_starts_a_line(shipped, locale):
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "")
+    document = _document(shipped, "emb-us", locale, signer)
+    starting = [page for page in document.pages for line in _text_lines(page._page_box)  # noqa: SLF001
+                if _is_call(_first_leaf(line))]
+    assert starting == []
+
+
+def test_note_is_on_the_page_of_its_call_when_the_page_is_full(shipped):
+    # The last line of page 1 calls three notes that no longer fit under it: the line goes to
+    # page 2 with them, rather than leaving them to page 2 alone.
+    signer = SignerDetails("王小明", "CN", "", "", "")
+    notes, calls = _pages_of_notes_and_calls(_document(shipped, "un-ohchr", "zh_Hans", signer))
+    assert notes["11,12,13"] == calls["11,12,13"]
+
+
+def _boxes_of_class(document, name: str):
+    for page in document.pages:
+        for box in page._page_box.descendants():  # noqa: SLF001
+            element = getattr(box, "element", None)
+            if element is not None and name in (element.get("class") or "").split() \
+                    and getattr(box, "element_tag", "") != "" and box.style is not None:
+                yield box
+
+
+def test_repeated_reference_is_as_large_as_a_footnote_call(shipped):
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "")
+    document = _document(shipped, "emb-us", "en", signer)
+    calls = {box.style["font_size"] for page in document.pages
+             for box in page._page_box.descendants() if _is_call(box)}  # noqa: SLF001
+    references = {box.style["font_size"] for box in _boxes_of_class(document, "cite-ref")}
+    assert len(calls) == 1 and calls == references
+
+
+def test_sources_entry_text_lines_up_with_its_next_lines(shipped):
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "")
+    document = _document(shipped, "emb-us", "en", signer)
+    section = next(_boxes_of_class(document, "sources"))
+    entry = next(box for box in section.descendants()
+                 if getattr(box, "element_tag", "") == "li" and len(box.children) > 1)
+    first, second = entry.children[0], entry.children[1]
+    text = next(box for box in first.children[1].descendants() if isinstance(box, TextBox))
+    # The text is drawn from where its box starts: it starts with no space.
+    assert not text.text[:1].isspace()
+    assert abs(text.position_x - second.children[0].position_x) < 0.01
