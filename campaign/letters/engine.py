@@ -122,19 +122,22 @@ class LetterEngine:
         if letter is None:
             raise NoLetterForRecipient(f"no letter of campaign '{campaign.slug}' is addressed to "
                                        f"'{recipient_id}'")
-        language = self._campaign_language(campaign, locale or recipient.locale, "--locale")
-        second = self._campaign_language(campaign, bilingual, "--bilingual") if bilingual else None
+        language = self._campaign_language(campaign, locale or recipient.locale,
+                                           "the letter's language")
+        second = (self._campaign_language(campaign, bilingual, "the courtesy translation's language")
+                  if bilingual else None)
         if second == language:
             second = None
         return LetterPlan(campaign, recipient, letter, language, second)
 
     @staticmethod
-    def _campaign_language(campaign: Campaign, locale: str, option: str) -> str:
+    def _campaign_language(campaign: Campaign, locale: str, role: str) -> str:
         wanted = locale.replace("-", "_")
         for language in campaign.languages:
             if language.replace("-", "_").lower() == wanted.lower():
                 return language.replace("-", "_")
-        raise UnsupportedLanguage(f"{option}: '{locale}' is not a language of campaign "
+        # Said in words, not as a command-line option: the web preview shows it too.
+        raise UnsupportedLanguage(f"{role} '{locale}' is not a language of campaign "
                                   f"'{campaign.slug}' ({', '.join(campaign.languages)})")
 
     # --- Translations and templates -----------------------------------------------------------

@@ -49,7 +49,7 @@ def test_render_unknown_recipient_names_it(letters_app, tmp_path):
 def test_render_language_outside_campaign_is_refused(letters_app, tmp_path):
     result = letters_app.test_cli_runner().invoke(
         args=[*RENDER, "--locale", "it", "-o", str(tmp_path / "x.pdf")])
-    assert result.exit_code != 0 and "--locale" in result.output
+    assert result.exit_code != 0 and "the letter's language 'it'" in result.output
 
 
 def _signers(tmp_path):

@@ -17,6 +17,13 @@ def test_preview_shows_letter_in_chosen_language(letters_app):
     assert "대사님께" in page and "강제 송환 중단을 위한 호소" in page
 
 
+def test_preview_in_a_language_outside_the_campaign_says_so_in_words(letters_app):
+    response = letters_app.test_client().get("/letters/demo/emb-us?locale=xx")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "the letter&#39;s language &#39;xx&#39;" in page and "--locale" not in page
+
+
 def test_preview_shows_courtesy_translation(letters_app):
     page = letters_app.test_client().get(
         "/letters/demo/emb-us?locale=zh_Hans&bilingual=en").get_data(as_text=True)
