@@ -7,6 +7,7 @@ not open to the user's role (anonymous → the login page, wrong role → 403).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from pathlib import Path
@@ -18,6 +19,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -30,6 +32,7 @@ from flask_babel import gettext as _
 
 from campaign import jobs
 from campaign.app_context import database, library
+from campaign.content.errors import ContentErrors
 from campaign.extensions import limiter
 from campaign.jobs.models import ACTIVE, DONE
 from campaign.organizer import access, accounts, charts, service
@@ -54,7 +57,7 @@ def _register_delivery_summary(state) -> None:
     def provider(slug: str):
         try:
             campaign = library().get(slug)
-        except KeyError:
+        except (KeyError, ContentErrors):
             return None
         with database().session() as db:
             summary = service.delivery_summary(db, campaign)
@@ -88,6 +91,23 @@ def _campaign(slug: str):
         return library().get(slug)
     except KeyError:
         abort(404)
+    except ContentErrors as exc:
+        # Broken since the site started: the organizer sees what to fix rather than a 500.
+        abort(make_response(render_template(
+            "admin/content_errors.html", slug=slug, problems=_shown(exc.problems)), 503))
+
+
+def _shown(problems) -> list[str]:
+    """Problems as ``file:line: message`` with the file named from the project folder, as an
+    organizer opens it (``letters/<slug>/recipients.csv``)."""
+    root = library().letters_dir.parent
+    shown = []
+    for problem in problems:
+        path = problem.path
+        if path.is_relative_to(root):
+            path = path.relative_to(root)
+        shown.append(str(dataclasses.replace(problem, path=path)))
+    return shown
 
 
 def _actor() -> str | None:
@@ -246,7 +266,17 @@ def remove_user(user_id: int):
 @bp.get("/")
 @allow(*EVERY_ROLE)
 def index():
-    campaigns = library().all() if access.has_role(*STAFF) else []
+    campaigns = []
+    if access.has_role(*STAFF):
+        for slug in library().slugs():
+            try:
+                campaign = library().get(slug)
+            except KeyError:
+                continue
+            except ContentErrors:
+                campaign = None
+            campaigns.append({"slug": slug, "campaign": campaign,
+                              "problems": _shown(library().problems(slug))})
     translate_url = None
     if access.has_role("admin", "translator"):
         for rule in current_app.url_map.iter_rules():
@@ -275,6 +305,7 @@ def dashboard(slug: str):
     today = dt.date.today()
     return render_template(
         "admin/dashboard.html", campaign=campaign, data=data,
+        problems=_shown(library().problems(slug)),
         office_holders=campaign.office_holders_to_check(today), today=today,
         per_day=charts.column_chart([(d[5:], n) for d, n in data.per_day]),
         by_country=charts.row_chart([(name, n) for _code, name, n in data.by_country[:15]]),
