@@ -63,6 +63,11 @@ class RecipientStatus:
     language: str
     signatures: int
     deliveries: tuple[Delivery, ...]
+    # Where the address was seen, whether someone checked it there, and the row of
+    # recipients.csv to edit to correct it: an address is never shown as authoritative.
+    source_urls: tuple[str, ...] = ()
+    verified: bool = False
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,8 @@ def dashboard(campaign: Campaign, *, locale: str = "en", days: int = 60) -> Dash
             deliveries.setdefault(delivery.recipient_id, []).append(delivery)
         summary = delivery_summary(session, campaign)
     recipients = [RecipientStatus(r.id, r.name, r.language, per_recipient.get(r.id, 0),
-                                  tuple(deliveries.get(r.id, ())))
+                                  tuple(deliveries.get(r.id, ())), r.source_urls, r.verified,
+                                  r.line)
                   for r in campaign.recipients.values()]
     percent = min(100.0, 100.0 * confirmed / campaign.goal) if campaign.goal else 0.0
     return Dashboard(confirmed, pending, campaign.goal, percent, per_day, by_country,

@@ -97,17 +97,20 @@ def _campaign(slug: str):
             "admin/content_errors.html", slug=slug, problems=_shown(exc.problems)), 503))
 
 
+def _from_project(path: Path) -> Path:
+    root = library().letters_dir.parent
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def recipients_file(campaign) -> str:
+    """The campaign's ``recipients.csv`` as an organizer finds it (``letters/<slug>/…``)."""
+    return str(_from_project(campaign.directory / campaign.recipients_file))
+
+
 def _shown(problems) -> list[str]:
     """Problems as ``file:line: message`` with the file named from the project folder, as an
     organizer opens it (``letters/<slug>/recipients.csv``)."""
-    root = library().letters_dir.parent
-    shown = []
-    for problem in problems:
-        path = problem.path
-        if path.is_relative_to(root):
-            path = path.relative_to(root)
-        shown.append(str(dataclasses.replace(problem, path=path)))
-    return shown
+    return [str(dataclasses.replace(p, path=_from_project(p.path))) for p in problems]
 
 
 def _actor() -> str | None:
@@ -305,7 +308,7 @@ def dashboard(slug: str):
     today = dt.date.today()
     return render_template(
         "admin/dashboard.html", campaign=campaign, data=data,
-        problems=_shown(library().problems(slug)),
+        problems=_shown(library().problems(slug)), recipients_file=recipients_file(campaign),
         office_holders=campaign.office_holders_to_check(today), today=today,
         per_day=charts.column_chart([(d[5:], n) for d, n in data.per_day]),
         by_country=charts.row_chart([(name, n) for _code, name, n in data.by_country[:15]]),
