@@ -42,6 +42,7 @@ from campaign.organizer.forms import (
     DeliveryForm,
     LoginForm,
     NewPasswordForm,
+    RemoveDeliveryForm,
     RemoveUserForm,
     method_choices,
 )
@@ -293,7 +294,17 @@ def index():
 @bp.get("/c/<slug>/")
 @allow(*STAFF)
 def dashboard(slug: str):
-    campaign = _campaign(slug)
+    return _dashboard_page(_campaign(slug))
+
+
+def _recipient_choices(campaign) -> list[tuple[str, str]]:
+    # The id first: the names of the embassies differ only at their end, which a narrow
+    # dropdown cuts off.
+    return [(r.id, f"{r.id} · {r.name}") for r in campaign.recipients.values()]
+
+
+def _dashboard_page(campaign, form: DeliveryForm | None = None, status: int = 200):
+    slug = campaign.slug
     locale = str(get_locale() or "en")
     data = service.dashboard(campaign, locale=locale)
     recent = jobs.recent_jobs(slug, limit=25)
@@ -303,8 +314,9 @@ def dashboard(slug: str):
             latest_packet.setdefault(job.params.get("recipient"), job)
     by_whom = service.user_emails({d.user_id for r in data.recipients for d in r.deliveries
                                    if d.user_id})
-    form = DeliveryForm()
-    form.recipient.choices = [(r.id, r.name) for r in campaign.recipients.values()]
+    if form is None:
+        form = DeliveryForm(formdata=None)
+        form.recipient.choices = _recipient_choices(campaign)
     today = dt.date.today()
     return render_template(
         "admin/dashboard.html", campaign=campaign, data=data,
@@ -314,7 +326,7 @@ def dashboard(slug: str):
         by_country=charts.row_chart([(name, n) for _code, name, n in data.by_country[:15]]),
         jobs=recent, latest_packet=latest_packet, by_whom=by_whom, form=form,
         any_active=any(j.status in ACTIVE for j in recent),
-        methods={value: str(label) for value, label in method_choices()})
+        methods={value: str(label) for value, label in method_choices()}), status
 
 
 @bp.post("/c/<slug>/packets")
@@ -362,12 +374,16 @@ def export(slug: str):
 def add_delivery(slug: str):
     campaign = _campaign(slug)
     form = DeliveryForm()
-    form.recipient.choices = [(r.id, r.name) for r in campaign.recipients.values()]
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
+    form.recipient.choices = _recipient_choices(campaign)
+    valid = form.validate_on_submit()
+    if form.delivered_on.data and not form.delivered_on.errors:
+        problem = service.delivery_date_problem(campaign, form.delivered_on.data)
+        if problem:
+            form.delivered_on.errors = [*form.delivered_on.errors, problem]
+            valid = False
+    if not valid:
+        # The page again with each error beside its field and what was typed kept.
+        return _dashboard_page(campaign, form, 400)
     upload = form.receipt.data
     receipt = None
     if upload and getattr(upload, "filename", ""):
@@ -383,6 +399,25 @@ def add_delivery(slug: str):
         flash(str(exc), "error")
         return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries"), 303
     flash(_("The delivery is recorded."), "info")
+    return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
+
+
+@bp.post("/c/<slug>/deliveries/<int:delivery_id>/remove")
+@allow(*STAFF)
+def remove_delivery(slug: str, delivery_id: int):
+    campaign = _campaign(slug)
+    if not RemoveDeliveryForm().validate():
+        abort(400)
+    user = access.current_user()
+    try:
+        recipient_id = service.remove_delivery(campaign, delivery_id,
+                                               user_id=user.id if user else None)
+    except service.OrganizerError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
+    current_app.logger.info("delivery %s to %s removed by %s", delivery_id, recipient_id,
+                            _actor())
+    flash(_("The delivery to %(recipient)s is removed.", recipient=recipient_id), "info")
     return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
 
 
