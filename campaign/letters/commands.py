@@ -35,6 +35,17 @@ def _campaign(slug: str) -> Campaign:
                                  param_hint="--campaign") from exc
 
 
+def _check_output(output: Path, *, folder: bool = False) -> None:
+    """Refuses, before anything is rendered, an output that cannot be written: one under a path
+    that is a file (``afile/x.pdf``), or a folder that is a file."""
+    for place in ([output] if folder else []) + list(output.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise click.BadParameter(f"{output}: {place} is a file, not a folder",
+                                         param_hint="'-o' / '--output'")
+            return
+
+
 def _warn_untranslated(campaign: Campaign, recipient: str, locale: str | None) -> None:
     plan = service.engine().plan(campaign, recipient, locale)
     missing = service.untranslated_strings(campaign, recipient, plan.locale)
@@ -62,6 +73,7 @@ def render_command(slug, recipient, locale, name, country, city, postcode, messa
                    bilingual, pdf_variant, output):
     """Render one signer's letter to a PDF."""
     campaign = _campaign(slug)
+    _check_output(output)
     message = ""
     if message_file:
         try:
@@ -129,7 +141,13 @@ def batch_command(slug, recipient, locale, signers_file, bilingual, output):
     """Mail merge: one letter per CSV row, into one PDF or one PDF per signer."""
     campaign = _campaign(slug)
     one_file = output.lower().endswith(".pdf") and not output.endswith(("/", "\\"))
+    if not one_file and not output.endswith(("/", "\\")):
+        # A folder must say so: "-o b10.txt" is a typo more often than a folder's name.
+        raise click.BadParameter(f"{output}: give a file ending in .pdf for one PDF, or a "
+                                 "folder ending in / for one PDF per signer",
+                                 param_hint="'-o' / '--output'")
     target = Path(output)
+    _check_output(target, folder=not one_file)
     problems: list[str] = []
     signers = list(read_signers(signers_file, problems))
     for problem in problems:

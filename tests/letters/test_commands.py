@@ -194,3 +194,19 @@ def test_batch_header_without_country_names_the_missing_column(letters_app, tmp_
     result = _batch(letters_app, signers, tmp_path / "all.pdf")
     assert result.exit_code == 2
     assert f"{signers}:1: the header has no column country" in result.output
+
+
+def test_render_output_under_a_file_is_refused(letters_app, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "x.pdf"
+    result = letters_app.test_cli_runner().invoke(args=[*RENDER, "--locale", "en",
+                                                        "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in result.output
+
+
+def test_batch_output_neither_pdf_nor_folder_is_refused(letters_app, tmp_path):
+    out = tmp_path / "b10.txt"
+    result = _batch(letters_app, _signers(tmp_path), out)
+    assert result.exit_code == 2 and "ending in .pdf" in result.output
+    assert not out.exists()
