@@ -176,3 +176,8 @@ def test_translator_cannot_remove_delivery(app, client, add_user, login, organiz
     response = translator.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
     assert response.status_code == 403
     assert len(_deliveries(app)) == 1
+
+
+def test_delivery_form_names_recipients_by_id_first(organizer_client):
+    page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+    assert '<option value="emb-fr">emb-fr · Embassy of the People' in page
