@@ -23,7 +23,25 @@ def check_campaign(letters_dir: Path, slug: str, today: dt.date | None = None) -
     if campaign is None:
         return problems
     return (problems + _check_templates(campaign) + _check_routing(campaign)
+            + _check_addresses(campaign)
             + _check_office_holders(campaign, today or dt.date.today()))
+
+
+def _check_addresses(campaign: Campaign) -> list[Problem]:
+    """Warns about addresses nobody has checked against a source: embassies move, and a letter
+    sent to an old address is lost without a word."""
+    problems: list[Problem] = []
+    path = campaign.directory / campaign.recipients_file
+    for recipient in campaign.recipients.values():
+        if not recipient.source_urls:
+            problems.append(Problem(path, recipient.line, (
+                f"recipient '{recipient.id}': no source_url; give the page the address was "
+                "taken from"), "warning"))
+        if not recipient.verified:
+            problems.append(Problem(path, recipient.line, (
+                f"recipient '{recipient.id}': address not verified (verified=no); check it "
+                "against its source before sending, then set verified to yes"), "warning"))
+    return problems
 
 
 def _check_office_holders(campaign: Campaign, today: dt.date) -> list[Problem]:

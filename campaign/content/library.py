@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -15,6 +17,8 @@ from campaign.content.sources import parse_sources
 from campaign.content.templates import LAYOUT_FOLDER
 
 CAMPAIGN_FILE = "campaign.toml"
+
+log = logging.getLogger(__name__)
 
 
 def list_campaign_slugs(letters_dir: Path) -> list[str]:
@@ -101,12 +105,20 @@ class CampaignLibrary:
     Organisers edit content while the site runs; a changed file is picked up within
     ``recheck_seconds`` without a restart. Between checks a page view costs a dictionary look-up,
     not a walk over the campaign's files (which took about half a millisecond per request).
+
+    An edit that breaks a campaign (a typo in ``recipients.csv``, a TOML error) does not take it
+    offline: the library keeps serving the last version that loaded, logs the errors once per
+    change and reports them through ``problems(slug)`` until the files load again. Signing never
+    depended on the broken line, and the petition, its count and the organizer's pages stay up
+    while someone fixes it; the dashboard shows what to fix. Only a campaign that has not loaded
+    once since the process started (a site started on broken files) cannot be served.
     """
 
     def __init__(self, letters_dir: Path, recheck_seconds: float = 1.0):
         self.letters_dir = Path(letters_dir)
         self.recheck_seconds = recheck_seconds
         self._cache: dict[str, tuple[float, Campaign]] = {}
+        self._failed: dict[str, tuple[float, list[Problem]]] = {}
         self._checked_at: dict[str, float] = {}
         self._slugs: tuple[float, list[str]] | None = None
         self._lock = threading.Lock()
@@ -129,28 +141,61 @@ class CampaignLibrary:
         return slugs
 
     def get(self, slug: str) -> Campaign:
-        """The campaign ``slug``; raises ``KeyError`` if there is none, ``ContentErrors`` if it is
-        broken."""
+        """The campaign ``slug``, or its last version that loaded while its files have errors;
+        raises ``KeyError`` if there is none, ``ContentErrors`` if it is broken and never
+        loaded."""
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(slug)
-            if cached and now - self._checked_at.get(slug, 0.0) < self.recheck_seconds:
-                return cached[1]
+            failed = self._failed.get(slug)
+            if (cached or failed) and \
+                    now - self._checked_at.get(slug, 0.0) < self.recheck_seconds:
+                if cached:
+                    return cached[1]
+                raise ContentErrors(failed[1])
         if slug not in self.slugs():
             raise KeyError(slug)
         stamp = self._stamp(slug)
+        if failed and failed[0] == stamp:
+            with self._lock:
+                self._checked_at[slug] = now
+            if cached:
+                return cached[1]
+            raise ContentErrors(failed[1])
         if cached and cached[0] == stamp:
             with self._lock:
                 self._checked_at[slug] = now
             return cached[1]
-        campaign = load_campaign(self.letters_dir, slug)
+        try:
+            campaign = load_campaign(self.letters_dir, slug)
+        except ContentErrors as exc:
+            with self._lock:
+                self._failed[slug] = (stamp, exc.problems)
+                self._checked_at[slug] = now
+            if cached:
+                log.error("campaign %s has errors; serving its last version that loaded:\n%s",
+                          slug, exc)
+                return cached[1]
+            log.error("campaign %s has errors and cannot be served:\n%s", slug, exc)
+            raise
         with self._lock:
+            if slug in self._failed:
+                log.info("campaign %s loads again", slug)
+            self._failed.pop(slug, None)
             self._cache[slug] = (stamp, campaign)
             self._checked_at[slug] = now
         return campaign
 
+    def problems(self, slug: str) -> list[Problem]:
+        """The errors of the campaign's files as they are now (none when they load)."""
+        with contextlib.suppress(ContentErrors, KeyError):
+            self.get(slug)  # re-reads the files if they changed
+        failed = self._failed.get(slug)
+        return list(failed[1]) if failed else []
+
     def all(self) -> list[Campaign]:
-        """Every campaign that loads; broken ones are left out (``campaign check`` reports them)."""
+        """Every campaign that can be served (a broken one by its last version that loaded);
+        ``problems`` says which have errors."""
         found = []
         for slug in self.slugs():
             try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from collections.abc import Iterator
@@ -16,11 +15,13 @@ from campaign.content import Campaign, ContentError, ContentErrors
 from campaign.letters import service
 from campaign.letters.errors import LetterError
 from campaign.letters.merge import SignerDetails, validate_signer
+from campaign.storage.csvfiles import CsvFileError, read_records, read_text
 from campaign.storage.files import write_atomically
 
 letter_group = AppGroup("letter", help="Render campaign letters to PDF.")
 
 CSV_COLUMNS = ("name", "country", "city", "postcode", "message")
+REQUIRED_COLUMNS = ("name", "country")
 
 
 def _campaign(slug: str) -> Campaign:
@@ -32,6 +33,17 @@ def _campaign(slug: str) -> Campaign:
     except (ContentErrors, ContentError) as exc:
         raise click.BadParameter(f"cannot load campaign '{slug}': {exc}",
                                  param_hint="--campaign") from exc
+
+
+def _check_output(output: Path, *, folder: bool = False) -> None:
+    """Refuses, before anything is rendered, an output that cannot be written: one under a path
+    that is a file (``afile/x.pdf``), or a folder that is a file."""
+    for place in ([output] if folder else []) + list(output.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise click.BadParameter(f"{output}: {place} is a file, not a folder",
+                                         param_hint="'-o' / '--output'")
+            return
 
 
 def _warn_untranslated(campaign: Campaign, recipient: str, locale: str | None) -> None:
@@ -61,13 +73,14 @@ def render_command(slug, recipient, locale, name, country, city, postcode, messa
                    bilingual, pdf_variant, output):
     """Render one signer's letter to a PDF."""
     campaign = _campaign(slug)
+    _check_output(output)
     message = ""
     if message_file:
         try:
-            message = message_file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise click.BadParameter(f"{message_file}: {exc}",
-                                     param_hint="--message-file") from exc
+            message = read_text(message_file)
+        except CsvFileError as exc:
+            raise click.BadParameter(str(exc).replace("CSV UTF-8", "UTF-8 text"),
+                                     param_hint="--message-file") from None
     signer = SignerDetails(name=name, country=country, city=city, postcode=postcode,
                            message=message)
     try:
@@ -83,22 +96,28 @@ def render_command(slug, recipient, locale, name, country, city, postcode, messa
 
 
 def read_signers(path: Path, problems: list[str]) -> Iterator[SignerDetails]:
-    """Valid rows of a signers CSV; each bad row adds ``FILE:ROW: message`` to ``problems``."""
+    """Valid rows of a signers CSV; each bad row adds ``FILE:LINE: message`` to ``problems``,
+    the line being where the row starts (a message may run over several lines)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(f"{path}: {exc}", param_hint="--signers") from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if "name" not in header or "country" not in header:
-        raise click.BadParameter(f"{path}:1: the header must have the columns "
-                                 f"{', '.join(CSV_COLUMNS)}", param_hint="--signers")
-    reader.fieldnames = header
-    for row in reader:
-        line = reader.line_num
-        if None in row:
+        records = read_records(path, read_text(path))
+    except CsvFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="--signers") from None
+    header = [h.strip().lower() for h in (records[0].cells if records else [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise click.BadParameter(f"{path}:1: the header has no column {', '.join(missing)} "
+                                 f"(columns: {', '.join(CSV_COLUMNS)}; only name and country "
+                                 "are required)", param_hint="--signers")
+    for record in records[1:]:
+        line = record.first_line
+        if record.quote_left_open:
+            problems.append(f"{path}:{line}: a quote is left open: lines {line}–"
+                            f"{record.last_line} were read as one row")
+            continue
+        if any(cell.strip() for cell in record.cells[len(header):]):
             problems.append(f"{path}:{line}: too many fields")
             continue
+        row = dict(zip(header, record.cells, strict=False))
         values = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
         try:
             signer = validate_signer(SignerDetails(**values))
@@ -121,14 +140,20 @@ def read_signers(path: Path, problems: list[str]) -> Iterator[SignerDetails]:
 def batch_command(slug, recipient, locale, signers_file, bilingual, output):
     """Mail merge: one letter per CSV row, into one PDF or one PDF per signer."""
     campaign = _campaign(slug)
+    one_file = output.lower().endswith(".pdf") and not output.endswith(("/", "\\"))
+    if not one_file and not output.endswith(("/", "\\")):
+        # A folder must say so: "-o b10.txt" is a typo more often than a folder's name.
+        raise click.BadParameter(f"{output}: give a file ending in .pdf for one PDF, or a "
+                                 "folder ending in / for one PDF per signer",
+                                 param_hint="'-o' / '--output'")
+    target = Path(output)
+    _check_output(target, folder=not one_file)
     problems: list[str] = []
     signers = list(read_signers(signers_file, problems))
     for problem in problems:
         click.echo(problem, err=True)
     if not signers:
         raise click.ClickException(f"{signers_file}: no valid rows, nothing rendered")
-    one_file = output.lower().endswith(".pdf") and not output.endswith(("/", "\\"))
-    target = Path(output)
     show = sys.stderr.isatty()
     removed = 0
     try:

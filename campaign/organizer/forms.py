@@ -73,3 +73,7 @@ class RemoveUserForm(FlaskForm):
     yes (in the browser's dialog, or on the page that asks when scripts do not run)."""
 
     confirmed = HiddenField()
+
+
+class RemoveDeliveryForm(FlaskForm):
+    """Removing a delivery recorded by mistake: a POST with the CSRF token, nothing else."""

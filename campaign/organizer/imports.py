@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from campaign.signatures.rules import InvalidSignature, validate_signer
 from campaign.signatures.service import add_to_counters
 from campaign.storage import audit
 from campaign.storage.base import utcnow
+from campaign.storage.csvfiles import CsvFileError, Record, read_records, read_text
 
 IMPORT_COLUMNS = ("name", "email", "country", "city", "date")
 MILESTONES = (25, 50, 75, 100)
@@ -57,58 +56,15 @@ def _parse_date(value: str, opens: dt.date, today: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12, 0))
 
 
-def _read_text(path: Path) -> str:
-    """The whole file as text. It is decoded before anything is stored, so that a file saved in
-    another encoding adds nobody, and the bad byte's line can be named."""
+def _read_records(path: Path) -> list[Record]:
+    """Every record of the file, read whole before anything is stored, so that a file saved in
+    another encoding or that the CSV reader gives up on part-way adds nobody."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PaperImportError(f"{path}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # Everything before the bad byte decodes; its lines are counted as the CSV reader
-        # counts them (\r, \n or \r\n), the sentinel standing for the bad byte's own line.
-        before = data[:exc.start].decode("utf-8-sig")
-        line = sum(1 for _ in io.StringIO(before + "?", newline=""))
-        raise PaperImportError(f"{path}:{line}: not UTF-8 text (save the file as CSV UTF-8); "
-                               "nothing was imported") from None
-
-
-@dataclass(frozen=True)
-class _Record:
-    first_line: int
-    last_line: int
-    cells: list[str]
-
-
-def _read_records(path: Path, text: str) -> list[_Record]:
-    """Every record of the CSV with the lines it spans. The whole file is read before anything
-    is stored, so that a file the CSV reader gives up on part-way adds nobody."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[_Record] = []
-    last_line = 0
-    while True:
-        first_line = last_line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return records
-        except csv.Error as exc:
-            raise PaperImportError(f"{path}:{first_line}: {_csv_problem(exc)}; "
-                                   "nothing was imported") from None
-        last_line = reader.line_num
-        if cells:  # [] is a blank line
-            records.append(_Record(first_line, last_line, cells))
-
-
-def _csv_problem(exc: csv.Error) -> str:
-    if str(exc).startswith("field larger than field limit"):
-        # No column of this file comes near the limit: the usual cause is a quote opened on
-        # this line and never closed, which reads the lines after it into one cell.
-        return (f"a cell runs past {csv.field_size_limit():,} characters "
-                "(is a quote left open?)")
-    return f"not readable as CSV ({exc})"
+        return read_records(path, read_text(path))
+    except CsvFileError as exc:
+        if exc.line is None:
+            raise PaperImportError(str(exc)) from None
+        raise PaperImportError(f"{exc}; nothing was imported") from None
 
 
 def import_paper_signatures(campaign: Campaign, path: Path, *,
@@ -125,7 +81,7 @@ def import_paper_signatures(campaign: Campaign, path: Path, *,
     # UTC, west of it keep out one dated today.
     today = today or utcnow().date()
     report = ImportReport()
-    records = _read_records(path, _read_text(path))
+    records = _read_records(path)
     header = [h.strip().lower() for h in (records[0].cells if records else [])]
     missing = [c for c in ("name", "email", "country", "date") if c not in header]
     if missing:

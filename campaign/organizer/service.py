@@ -63,6 +63,11 @@ class RecipientStatus:
     language: str
     signatures: int
     deliveries: tuple[Delivery, ...]
+    # Where the address was seen, whether someone checked it there, and the row of
+    # recipients.csv to edit to correct it: an address is never shown as authoritative.
+    source_urls: tuple[str, ...] = ()
+    verified: bool = False
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,8 @@ def dashboard(campaign: Campaign, *, locale: str = "en", days: int = 60) -> Dash
             deliveries.setdefault(delivery.recipient_id, []).append(delivery)
         summary = delivery_summary(session, campaign)
     recipients = [RecipientStatus(r.id, r.name, r.language, per_recipient.get(r.id, 0),
-                                  tuple(deliveries.get(r.id, ())))
+                                  tuple(deliveries.get(r.id, ())), r.source_urls, r.verified,
+                                  r.line)
                   for r in campaign.recipients.values()]
     percent = min(100.0, 100.0 * confirmed / campaign.goal) if campaign.goal else 0.0
     return Dashboard(confirmed, pending, campaign.goal, percent, per_day, by_country,
@@ -137,6 +143,17 @@ def receipts_dir() -> Path:
     return Path(current_app.instance_path) / "receipts"
 
 
+def delivery_date_problem(campaign: Campaign, delivered_on: dt.date) -> str | None:
+    """Why a packet cannot have been delivered on this day, or None. A day of slack after today:
+    the organizer's day may already be tomorrow in the server's time zone."""
+    if delivered_on < campaign.opens:
+        return _("The delivery date is before the campaign opened (%(date)s).",
+                 date=campaign.opens.isoformat())
+    if delivered_on > dt.date.today() + dt.timedelta(days=1):
+        return _("The delivery date is in the future.")
+    return None
+
+
 def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.date,
                     method: str, user_id: int | None, note: str = "",
                     receipt: bytes | None = None) -> int:
@@ -145,8 +162,9 @@ def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.d
         raise OrganizerError(_("Unknown recipient: %(recipient)s.", recipient=recipient_id))
     if method not in DELIVERY_METHODS:
         raise OrganizerError(_("Unknown delivery method: %(method)s.", method=method))
-    if delivered_on > dt.date.today() + dt.timedelta(days=1):
-        raise OrganizerError(_("The delivery date is in the future."))
+    problem = delivery_date_problem(campaign, delivered_on)
+    if problem:
+        raise OrganizerError(problem)
     file_name = content_type = None
     if receipt:
         limit = int(current_app.config.get("RECEIPT_MAX_BYTES", DEFAULT_RECEIPT_MAX))
@@ -171,6 +189,23 @@ def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.d
                      actor=str(user_id) if user_id else None, recipient_id=recipient_id,
                      method=method)
         return delivery.id
+
+
+def remove_delivery(campaign: Campaign, delivery_id: int, *, user_id: int | None) -> str:
+    """Removes a delivery recorded by mistake, with its receipt scan; returns its recipient's
+    id. The audit log keeps what was removed and by whom."""
+    with database().session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.campaign_slug != campaign.slug:
+            raise OrganizerError(_("There is no such delivery."))
+        recipient_id, receipt = delivery.recipient_id, delivery.receipt_file
+        audit.record(session, "delivery_removed", campaign_slug=campaign.slug,
+                     actor=str(user_id) if user_id else None, recipient_id=recipient_id,
+                     delivered_on=delivery.delivered_on.isoformat(), method=delivery.method)
+        session.delete(delivery)
+    if receipt:
+        (receipts_dir() / receipt).unlink(missing_ok=True)
+    return recipient_id
 
 
 def delivery_receipt(campaign: Campaign, delivery_id: int) -> tuple[Path, str] | None:

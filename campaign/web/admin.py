@@ -7,6 +7,7 @@ not open to the user's role (anonymous → the login page, wrong role → 403).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from pathlib import Path
@@ -18,6 +19,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -30,6 +32,7 @@ from flask_babel import gettext as _
 
 from campaign import jobs
 from campaign.app_context import database, library
+from campaign.content.errors import ContentErrors
 from campaign.extensions import limiter
 from campaign.jobs.models import ACTIVE, DONE
 from campaign.organizer import access, accounts, charts, service
@@ -39,6 +42,7 @@ from campaign.organizer.forms import (
     DeliveryForm,
     LoginForm,
     NewPasswordForm,
+    RemoveDeliveryForm,
     RemoveUserForm,
     method_choices,
 )
@@ -54,7 +58,7 @@ def _register_delivery_summary(state) -> None:
     def provider(slug: str):
         try:
             campaign = library().get(slug)
-        except KeyError:
+        except (KeyError, ContentErrors):
             return None
         with database().session() as db:
             summary = service.delivery_summary(db, campaign)
@@ -88,6 +92,26 @@ def _campaign(slug: str):
         return library().get(slug)
     except KeyError:
         abort(404)
+    except ContentErrors as exc:
+        # Broken since the site started: the organizer sees what to fix rather than a 500.
+        abort(make_response(render_template(
+            "admin/content_errors.html", slug=slug, problems=_shown(exc.problems)), 503))
+
+
+def _from_project(path: Path) -> Path:
+    root = library().letters_dir.parent
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def recipients_file(campaign) -> str:
+    """The campaign's ``recipients.csv`` as an organizer finds it (``letters/<slug>/…``)."""
+    return str(_from_project(campaign.directory / campaign.recipients_file))
+
+
+def _shown(problems) -> list[str]:
+    """Problems as ``file:line: message`` with the file named from the project folder, as an
+    organizer opens it (``letters/<slug>/recipients.csv``)."""
+    return [str(dataclasses.replace(p, path=_from_project(p.path))) for p in problems]
 
 
 def _actor() -> str | None:
@@ -246,7 +270,17 @@ def remove_user(user_id: int):
 @bp.get("/")
 @allow(*EVERY_ROLE)
 def index():
-    campaigns = library().all() if access.has_role(*STAFF) else []
+    campaigns = []
+    if access.has_role(*STAFF):
+        for slug in library().slugs():
+            try:
+                campaign = library().get(slug)
+            except KeyError:
+                continue
+            except ContentErrors:
+                campaign = None
+            campaigns.append({"slug": slug, "campaign": campaign,
+                              "problems": _shown(library().problems(slug))})
     translate_url = None
     if access.has_role("admin", "translator"):
         for rule in current_app.url_map.iter_rules():
@@ -260,7 +294,17 @@ def index():
 @bp.get("/c/<slug>/")
 @allow(*STAFF)
 def dashboard(slug: str):
-    campaign = _campaign(slug)
+    return _dashboard_page(_campaign(slug))
+
+
+def _recipient_choices(campaign) -> list[tuple[str, str]]:
+    # The id first: the names of the embassies differ only at their end, which a narrow
+    # dropdown cuts off.
+    return [(r.id, f"{r.id} · {r.name}") for r in campaign.recipients.values()]
+
+
+def _dashboard_page(campaign, form: DeliveryForm | None = None, status: int = 200):
+    slug = campaign.slug
     locale = str(get_locale() or "en")
     data = service.dashboard(campaign, locale=locale)
     recent = jobs.recent_jobs(slug, limit=25)
@@ -270,17 +314,19 @@ def dashboard(slug: str):
             latest_packet.setdefault(job.params.get("recipient"), job)
     by_whom = service.user_emails({d.user_id for r in data.recipients for d in r.deliveries
                                    if d.user_id})
-    form = DeliveryForm()
-    form.recipient.choices = [(r.id, r.name) for r in campaign.recipients.values()]
+    if form is None:
+        form = DeliveryForm(formdata=None)
+        form.recipient.choices = _recipient_choices(campaign)
     today = dt.date.today()
     return render_template(
         "admin/dashboard.html", campaign=campaign, data=data,
+        problems=_shown(library().problems(slug)), recipients_file=recipients_file(campaign),
         office_holders=campaign.office_holders_to_check(today), today=today,
         per_day=charts.column_chart([(d[5:], n) for d, n in data.per_day]),
         by_country=charts.row_chart([(name, n) for _code, name, n in data.by_country[:15]]),
         jobs=recent, latest_packet=latest_packet, by_whom=by_whom, form=form,
         any_active=any(j.status in ACTIVE for j in recent),
-        methods={value: str(label) for value, label in method_choices()})
+        methods={value: str(label) for value, label in method_choices()}), status
 
 
 @bp.post("/c/<slug>/packets")
@@ -328,12 +374,16 @@ def export(slug: str):
 def add_delivery(slug: str):
     campaign = _campaign(slug)
     form = DeliveryForm()
-    form.recipient.choices = [(r.id, r.name) for r in campaign.recipients.values()]
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
+    form.recipient.choices = _recipient_choices(campaign)
+    valid = form.validate_on_submit()
+    if form.delivered_on.data and not form.delivered_on.errors:
+        problem = service.delivery_date_problem(campaign, form.delivered_on.data)
+        if problem:
+            form.delivered_on.errors = [*form.delivered_on.errors, problem]
+            valid = False
+    if not valid:
+        # The page again with each error beside its field and what was typed kept.
+        return _dashboard_page(campaign, form, 400)
     upload = form.receipt.data
     receipt = None
     if upload and getattr(upload, "filename", ""):
@@ -349,6 +399,25 @@ def add_delivery(slug: str):
         flash(str(exc), "error")
         return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries"), 303
     flash(_("The delivery is recorded."), "info")
+    return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
+
+
+@bp.post("/c/<slug>/deliveries/<int:delivery_id>/remove")
+@allow(*STAFF)
+def remove_delivery(slug: str, delivery_id: int):
+    campaign = _campaign(slug)
+    if not RemoveDeliveryForm().validate():
+        abort(400)
+    user = access.current_user()
+    try:
+        recipient_id = service.remove_delivery(campaign, delivery_id,
+                                               user_id=user.id if user else None)
+    except service.OrganizerError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
+    current_app.logger.info("delivery %s to %s removed by %s", delivery_id, recipient_id,
+                            _actor())
+    flash(_("The delivery to %(recipient)s is removed.", recipient=recipient_id), "info")
     return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
 
 

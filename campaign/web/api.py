@@ -98,8 +98,10 @@ COUNT_SCHEMA = {
 def _count_body(slug: str) -> tuple[bytes, str]:
     try:
         campaign = library().get(slug)
-    except (KeyError, ContentErrors):
+    except KeyError:
         abort(404)
+    except ContentErrors:
+        abort(503)  # exists, but broken since the site started; the library logged why
     count = service.count(slug)
     body = json.dumps({
         "slug": campaign.slug,
@@ -148,6 +150,8 @@ def openapi():
                         },
                         "304": {"description": "Not modified since the ETag in If-None-Match."},
                         "404": {"description": "No such campaign."},
+                        "503": {"description": "The campaign's files have errors and it has "
+                                               "not loaded since the server started."},
                     },
                 }
             }

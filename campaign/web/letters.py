@@ -18,6 +18,7 @@ from campaign.content.errors import ContentErrors
 from campaign.letters import service
 from campaign.letters.errors import LetterError
 from campaign.letters.merge import SignerDetails
+from campaign.web.admin import recipients_file
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
@@ -89,6 +90,6 @@ def preview(slug: str, recipient_id: str):
         abort(404, str(exc))
     return render_template(
         "letters/preview.html", campaign=campaign, plan=plan,
-        recipients=list(campaign.recipients.values()),
+        recipients=list(campaign.recipients.values()), recipients_file=recipients_file(campaign),
         letter_html=Markup(article),  # noqa: S704 - rendered in the sandbox, signer text escaped
         missing=missing)

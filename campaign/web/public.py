@@ -77,8 +77,12 @@ def too_many_requests(error):
 def _campaign(slug: str) -> Campaign:
     try:
         return library().get(slug)
-    except (KeyError, ContentErrors):
+    except KeyError:
         abort(404)
+    except ContentErrors:
+        # Broken since the site started (the library logged why): the campaign exists, so
+        # "try again later" rather than "no such page".
+        abort(503)
 
 
 def _base_url() -> str:

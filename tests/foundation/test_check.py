@@ -211,3 +211,22 @@ def test_check_language_babel_does_not_know_names_line(make_app, letters_dir):
     result = _check(make_app, letters_dir, SLUG)
     assert result.exit_code == 1
     assert f"{path}:{line}: language 'xx' is not a locale Babel knows" in result.output
+
+
+def _row_of(path, recipient_id: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, row in enumerate(lines, 1) if row.startswith(f"{recipient_id},"))
+
+
+def test_check_warns_of_unverified_address(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    result = _check(make_app, letters_dir, SLUG)
+    assert (f"{path}:{_row_of(path, 'un-sr-dprk')}: warning: recipient 'un-sr-dprk': address "
+            "not verified") in result.output
+
+
+def test_check_warns_of_recipient_without_source(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    result = _check(make_app, letters_dir, SLUG)
+    assert (f"{path}:{_row_of(path, 'emb-la')}: warning: recipient 'emb-la': no "
+            "source_url") in result.output

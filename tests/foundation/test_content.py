@@ -177,3 +177,70 @@ def test_sources_nested_too_deeply_are_an_error_not_a_crash(tmp_path):
     path.write_text("[" + "[" * 100_000 + "]" * 100_000 + "]", encoding="utf-8")
     _sources, problems = parse_sources(path)
     assert problems and "nested too deeply" in problems[0].message
+
+
+def _break_recipients(letters_dir):
+    """emb-fr's country code FR → FX, a typo on line 7 of the shipped recipients.csv."""
+    import os
+
+    path = letters_dir / SLUG / "recipients.csv"
+    text = path.read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("emb-fr,"))
+    path.write_text(text.replace("People's Republic of China in France,FR,",
+                                 "People's Republic of China in France,FX,"), encoding="utf-8")
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    return line
+
+
+def test_library_serves_last_good_campaign_when_its_files_break(letters_dir):
+    from campaign.content import CampaignLibrary
+
+    library = CampaignLibrary(letters_dir, recheck_seconds=0)
+    loaded = library.get(SLUG)
+    _break_recipients(letters_dir)
+    assert library.get(SLUG) is loaded
+    assert [c.slug for c in library.all()] == [SLUG]
+
+
+def test_library_problems_name_file_and_line_of_broken_campaign(letters_dir):
+    from campaign.content import CampaignLibrary
+
+    library = CampaignLibrary(letters_dir, recheck_seconds=0)
+    library.get(SLUG)
+    line = _break_recipients(letters_dir)
+    [problem] = library.problems(SLUG)
+    assert problem.line == line and problem.path.name == "recipients.csv"
+    assert "'FX'" in problem.message
+
+
+def test_library_logs_errors_of_broken_campaign(letters_dir, caplog):
+    from campaign.content import CampaignLibrary
+
+    library = CampaignLibrary(letters_dir, recheck_seconds=0)
+    library.get(SLUG)
+    line = _break_recipients(letters_dir)
+    library.get(SLUG)
+    assert f"recipients.csv:{line}:" in caplog.text and "last version" in caplog.text
+
+
+def test_library_broken_since_start_raises_content_errors(letters_dir):
+    from campaign.content import CampaignLibrary
+
+    _break_recipients(letters_dir)
+    with pytest.raises(ContentErrors):
+        CampaignLibrary(letters_dir, recheck_seconds=0).get(SLUG)
+
+
+def test_library_problems_clear_once_files_are_fixed(letters_dir):
+    from campaign.content import CampaignLibrary
+
+    library = CampaignLibrary(letters_dir, recheck_seconds=0)
+    library.get(SLUG)
+    _break_recipients(letters_dir)
+    library.get(SLUG)
+    path = letters_dir / SLUG / "recipients.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",FX,", ",FR,"), encoding="utf-8")
+    import os
+
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 10))
+    assert library.problems(SLUG) == []

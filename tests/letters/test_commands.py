@@ -143,3 +143,70 @@ def test_batch_to_folder_that_fails_names_the_file_in_the_way(letters_app, tmp_p
     result = _batch_to_folder(letters_app, tmp_path, out)
     assert result.output.splitlines()[-1] == \
         f"Error: {out / 'letter-00002.pdf'}: Is a directory"
+
+
+BATCH = ["letter", "batch", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en"]
+
+
+def _batch(letters_app, signers, out):
+    return letters_app.test_cli_runner().invoke(args=[*BATCH, "--signers", str(signers),
+                                                      "-o", str(out)])
+
+
+def test_batch_signers_not_utf8_names_file_and_line(letters_app, tmp_path):
+    signers = tmp_path / "b.csv"
+    signers.write_bytes(b"name,country\nAnn,GB\nRen\xe9,FR\n")
+    result = _batch(letters_app, signers, tmp_path / "all.pdf")
+    assert result.exit_code == 2
+    assert f"{signers}:3: not UTF-8 text (save the file as CSV UTF-8)" in result.output
+    assert "codec" not in result.output
+
+
+def test_render_message_file_not_utf8_names_file_and_line(letters_app, tmp_path):
+    message = tmp_path / "m.txt"
+    message.write_bytes(b"First line.\nCaf\xe9.\n")
+    result = letters_app.test_cli_runner().invoke(args=[
+        *RENDER, "--locale", "en", "--message-file", str(message), "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2
+    assert f"{message}:2: not UTF-8 text" in result.output and "codec" not in result.output
+
+
+def test_batch_bad_row_over_several_lines_is_named_by_its_first_line(letters_app, tmp_path):
+    signers = tmp_path / "s.csv"
+    signers.write_text('name,country,message\nAnn,GB,Hi\nBad,XYZ,"one\ntwo\nthree"\n',
+                       encoding="utf-8")
+    result = _batch(letters_app, signers, tmp_path / "all.pdf")
+    assert f"{signers}:3: the country 'XYZ'" in result.output
+
+
+def test_batch_quote_left_open_is_reported(letters_app, tmp_path):
+    signers = tmp_path / "s.csv"
+    signers.write_text('name,country,message\nAnn,GB,Hi\nBen,GB,"open\nCid,GB,Hi\n',
+                       encoding="utf-8")
+    result = _batch(letters_app, signers, tmp_path / "all.pdf")
+    assert f"{signers}:3: a quote is left open: lines 3–4 were read as one row" in result.output
+    assert result.exit_code == 1
+
+
+def test_batch_header_without_country_names_the_missing_column(letters_app, tmp_path):
+    signers = tmp_path / "s.csv"
+    signers.write_text("name,city\nAnn,London\n", encoding="utf-8")
+    result = _batch(letters_app, signers, tmp_path / "all.pdf")
+    assert result.exit_code == 2
+    assert f"{signers}:1: the header has no column country" in result.output
+
+
+def test_render_output_under_a_file_is_refused(letters_app, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "x.pdf"
+    result = letters_app.test_cli_runner().invoke(args=[*RENDER, "--locale", "en",
+                                                        "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in result.output
+
+
+def test_batch_output_neither_pdf_nor_folder_is_refused(letters_app, tmp_path):
+    out = tmp_path / "b10.txt"
+    result = _batch(letters_app, _signers(tmp_path), out)
+    assert result.exit_code == 2 and "ending in .pdf" in result.output
+    assert not out.exists()

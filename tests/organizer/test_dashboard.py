@@ -113,3 +113,51 @@ def test_dashboard_is_silent_about_terms_far_from_their_end(make_app, letters_di
     page = _dashboard_with_terms(make_app, letters_dir, login,
                                  {"un-sg": later, "un-ohchr": later})
     assert "held office until" not in page and "holds office until" not in page
+
+
+def _recipient_row(page: str, recipient_id: str) -> str:
+    """The dashboard's table row of one recipient."""
+    start = page.index(f'<input type="hidden" name="recipient" value="{recipient_id}">')
+    return page[page.rindex("<tr>", 0, start):start]
+
+
+def test_dashboard_marks_unverified_address(organizer_client):
+    page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+    assert "address not verified" in _recipient_row(page, "un-sr-dprk")
+
+
+def test_dashboard_shows_source_of_verified_address(organizer_client):
+    row = _recipient_row(organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True),
+                         "emb-gb")
+    assert "address checked against its source" in row
+    assert 'href="https://chinawayz.com/chinese-embassy-in-united-kingdom-britain"' in row
+
+
+def test_dashboard_marks_recipient_without_source(organizer_client):
+    page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+    assert "no source" in _recipient_row(page, "emb-la")
+
+
+def test_dashboard_names_line_of_recipients_csv_to_correct(app, organizer_client):
+    with app.app_context():
+        line = app.extensions["campaign.library"].get(SLUG).recipients["emb-gb"].line
+    row = _recipient_row(organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True),
+                         "emb-gb")
+    assert f"edit letters/{SLUG}/recipients.csv, line {line}." in row
+
+
+def test_dashboard_links_to_letter_preview(organizer_client):
+    page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+    assert f'href="/letters/{SLUG}/emb-gb"' in _recipient_row(page, "emb-gb")
+
+
+def test_letter_preview_marks_unverified_address(organizer_client):
+    page = organizer_client.get(f"/letters/{SLUG}/un-sr-dprk").get_data(as_text=True)
+    assert "address not verified" in page
+    assert "recipients.csv, line" in page
+
+
+def test_letter_preview_header_keeps_its_container(organizer_client):
+    page = organizer_client.get(f"/letters/{SLUG}/emb-gb").get_data(as_text=True)
+    header = page[page.index('<header class="site-header">'):page.index("</header>")]
+    assert 'class="header-inner"' in header
