@@ -32,7 +32,7 @@ from campaign.extensions import limiter, preferred_language
 from campaign.letters.errors import LetterError
 from campaign.signatures import service
 from campaign.signatures.forms import SignForm
-from campaign.signatures.mail import MailError
+from campaign.signatures.mail import AddressNotSupported, MailError
 from campaign.signatures.petition import render_petition
 from campaign.storage.base import utcnow
 
@@ -214,6 +214,11 @@ def sign(locale: str, slug: str):
                                heading=_("This petition is closed"),
                                text=_("It no longer accepts signatures. Thank you for your "
                                       "support.")), 409
+    except AddressNotSupported:
+        form.email.errors.append(_(
+            "Our mail server cannot deliver to an address with characters other than Latin "
+            "letters before the @. Please use another email address."))
+        return _petition_page(campaign, locale, form, status=400)
     except MailError:
         current_app.logger.exception("confirmation mail failed")
         return render_template("public/message.html", campaign=campaign,
