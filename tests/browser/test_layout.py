@@ -1,0 +1,41 @@
+"""Pages at a phone's width (390 px) and a desktop's, in Chromium."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SLUG = "stop-forced-repatriation"
+PHONE = {"width": 390, "height": 844}
+
+
+def link_in_outbox(app, kind: str) -> str:
+    [eml] = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    return re.search(rf"http://\S+/{kind}/\S+", text).group(0)
+
+
+def sign(page, base: str, locale: str = "en") -> None:
+    page.goto(f"{base}/{locale}/c/{SLUG}/")
+    page.fill("#name", "Amélie Dupont")
+    page.fill("#email", "amelie@example.org")
+    page.select_option("#country", "FR")
+    page.check("#consent")
+    page.click("#sign-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/check-your-email$"))
+
+
+@pytest.mark.parametrize("locale", ["es", "de", "fr"])
+def test_my_signature_values_get_the_width_on_a_phone(live_app, page, locale):
+    sign(page, live_app.config["LIVE_URL"], locale)
+    page.set_viewport_size(PHONE)
+    page.goto(link_in_outbox(live_app, "my"))
+    widths = page.eval_on_selector_all(".details dd", "els => els.map(e => e.offsetWidth)")
+    assert min(widths) > 300
