@@ -29,7 +29,7 @@ def sign(page, base: str, locale: str = "en") -> None:
     page.select_option("#country", "FR")
     page.check("#consent")
     page.click("#sign-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/check-your-email$"))
+    page.wait_for_url(re.compile(r".*/check-your-email(#sign)?$"))
 
 
 @pytest.mark.parametrize("locale", ["es", "de", "fr"])
@@ -39,3 +39,23 @@ def test_my_signature_values_get_the_width_on_a_phone(live_app, page, locale):
     page.goto(link_in_outbox(live_app, "my"))
     widths = page.eval_on_selector_all(".details dd", "els => els.map(e => e.offsetWidth)")
     assert min(widths) > 300
+
+
+@pytest.fixture
+def page_without_script(browser):
+    context = browser.new_context(locale="en-GB", java_script_enabled=False, viewport=PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def test_sign_errors_open_in_view_on_a_phone_without_javascript(live_app, page_without_script):
+    page = page_without_script
+    page.goto(f"{live_app.config['LIVE_URL']}/en/c/{SLUG}/")
+    page.fill("#name", "=1+1")
+    page.fill("#email", "someone@example.org")
+    page.select_option("#country", "KR")
+    page.check("#consent")
+    page.click("#sign-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    top = page.evaluate("document.getElementById('form-errors').getBoundingClientRect().top")
+    assert 0 <= top < PHONE["height"]
