@@ -59,3 +59,28 @@ def test_sign_errors_open_in_view_on_a_phone_without_javascript(live_app, page_w
     page.wait_for_selector("#form-errors")
     top = page.evaluate("document.getElementById('form-errors').getBoundingClientRect().top")
     assert 0 <= top < PHONE["height"]
+
+
+# Words of the headings and paragraphs whose letters end up on more than one line.
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const block of document.querySelectorAll("main h1, main h2, main p, main li")) {
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[\\uac00-\\ud7a3]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) { split.push(match[0]); }
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_korean_petition_breaks_lines_between_words_on_a_phone(live_app, page):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_app.config['LIVE_URL']}/ko/c/{SLUG}/")
+    assert page.evaluate(SPLIT_WORDS) == []
