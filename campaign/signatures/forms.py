@@ -26,6 +26,7 @@ MESSAGES = {
     rules.NAME_TOO_LONG: _l("Please use at most 200 characters for your name."),
     rules.NAME_CONTROL: _l("Your name contains characters that cannot be printed."),
     rules.NAME_URL: _l("Please enter your name, not a web address."),
+    rules.NAME_BRACKETS: _l("A name cannot contain angle brackets (< >)."),
     # Translators: refused because spreadsheets treat such text as a formula.
     rules.NAME_FORMULA: _l("A name cannot start with = + - or @."),
     rules.NAME_NO_LETTER: _l("Please enter your name in letters."),
