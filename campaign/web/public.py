@@ -71,7 +71,21 @@ def default_languages():
 
 @bp.app_errorhandler(429)
 def too_many_requests(error):
-    return render_template("public/too_many.html"), 429
+    # Signing: a way back to the petition, to sign once the minute has passed.
+    campaign = None
+    slug = (request.view_args or {}).get("slug")
+    if slug and getattr(g, "locale", None):
+        try:
+            campaign = library().get(slug)
+        except (KeyError, ContentErrors):
+            campaign = None
+    return render_template("public/too_many.html", campaign=campaign), 429
+
+
+def _counts_toward_sign_limit(response) -> bool:
+    """A form sent back with errors is not counted: a person correcting a field should not
+    run into the limit, and it wrote nothing and sent no mail."""
+    return response.status_code != 400
 
 
 def _campaign(slug: str) -> Campaign:
@@ -192,7 +206,7 @@ def petition(locale: str, slug: str):
 
 
 @bp.post("/<locale>/c/<slug>/")
-@limiter.limit(_sign_limit)
+@limiter.limit(_sign_limit, deduct_when=_counts_toward_sign_limit)
 def sign(locale: str, slug: str):
     campaign = _campaign(slug)
     form = SignForm()
