@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 from babel import Locale
 from flask_babel import get_locale
@@ -24,6 +26,7 @@ MESSAGES = {
     rules.NAME_TOO_LONG: _l("Please use at most 200 characters for your name."),
     rules.NAME_CONTROL: _l("Your name contains characters that cannot be printed."),
     rules.NAME_URL: _l("Please enter your name, not a web address."),
+    rules.NAME_BRACKETS: _l("A name cannot contain angle brackets (< >)."),
     # Translators: refused because spreadsheets treat such text as a formula.
     rules.NAME_FORMULA: _l("A name cannot start with = + - or @."),
     rules.NAME_NO_LETTER: _l("Please enter your name in letters."),
@@ -36,22 +39,59 @@ MESSAGES = {
 }
 
 
-def _collation_key(name: str) -> tuple[str, str]:
-    """An approximation of the locale's alphabetical order without ICU: accents fold onto their
-    base letter (É with E), Hangul and kana keep their code-point order, which is their
-    dictionary order."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name)
+@cache
+def country_readings() -> dict[str, dict[str, str]]:
+    """Readings of country names, by language and code (see scripts/country_readings.py)."""
+    return json.loads(Path(__file__).with_name("country_readings.json").read_text("utf-8"))
+
+
+def _pinyin_key(reading: str) -> tuple[tuple[str, int], ...]:
+    """Syllable by syllable, then tone by tone, as a Chinese dictionary orders words."""
+    return tuple((s.rstrip("12345"), int(s[-1]) if s[-1].isdigit() else 0)
+                 for s in reading.split())
+
+
+@cache
+def _writes_latin(locale: str) -> bool:
+    own_name = Locale.parse(locale).get_display_name(locale) or ""
+    return unicodedata.name(own_name[:1], "").startswith("LATIN")
+
+
+def _collation_key(locale: str, code: str, name: str, translated: bool) -> tuple:
+    """An approximation of the locale's alphabetical order without ICU (PyICU needs a compiler
+    and the ICU headers on every machine, and even ICU's Japanese order puts all kanji after
+    the kana). Names the locale has no word for are shown in English; in a language not
+    written in Latin letters they come last, since a Latin name sorts before Hangul, kana, Han
+    and Arabic and would open the list.
+
+    - zh_Hans: by pinyin (``country_readings.json``), as Chinese lists of countries are.
+    - ja: by reading, kanji names by the katakana reading kept beside it (日本 among the ニ);
+      the long-vowel mark and the middle dot are left out of the key.
+    - others: accents fold onto their base letter (É with E); Hangul and Arabic keep their
+      code-point order, which is their dictionary order.
+    """
+    reading = country_readings().get(locale, {}).get(code, name) if translated else name
+    if locale == "zh_Hans" and translated:
+        return (0, _pinyin_key(reading), name)
+    if not translated and _writes_latin(locale):
+        translated = True  # an English name sorts among the others
+    if locale == "ja":
+        reading = reading.replace("ー", "").replace("・", "")
+    folded = "".join(c for c in unicodedata.normalize("NFKD", reading)
                      if not unicodedata.combining(c))
-    return folded.casefold(), name
+    return (0 if translated else 1, folded.casefold(), name)
 
 
 @cache
 def country_choices(locale: str) -> tuple[tuple[str, str], ...]:
-    """(ISO code, name in ``locale``) for every country, sorted by name."""
+    """(ISO code, name in ``locale``) for every country, in the locale's alphabetical order."""
     names = Locale.parse(locale).territories
     english = Locale("en").territories
-    pairs = [(code, names.get(code) or english.get(code, code)) for code in country_codes()]
-    return tuple(sorted(pairs, key=lambda pair: _collation_key(pair[1])))
+    keyed = []
+    for code in country_codes():
+        name = names.get(code) or english.get(code, code)
+        keyed.append((_collation_key(locale, code, name, code in names), code, name))
+    return tuple((code, name) for _, code, name in sorted(keyed))
 
 
 @cache

@@ -19,6 +19,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import idna
+
 from campaign.storage.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 
 class MailError(RuntimeError):
     """The message could not be handed to the mail server or written to the outbox."""
+
+
+class AddressNotSupported(MailError):
+    """The mail server cannot deliver to this address: its local part (before the @) is not
+    ASCII and the server does not offer SMTPUTF8. Sending again will not help."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,22 @@ class Mail:
 
 def _header(value: str) -> str:
     return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def envelope_address(address: str) -> str:
+    """The address as mail servers read it: the domain in its IDNA (ASCII) form, the local
+    part as typed. Only a non-ASCII local part then needs SMTPUTF8 (RFC 6531)."""
+    local, _, domain = address.strip().rpartition("@")
+    if not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise AddressNotSupported(f"the domain of {address!r} is not valid: {exc}") from exc
+    return f"{local}@{domain}"
+
+
+def needs_smtputf8(address: str) -> bool:
+    return not envelope_address(address).isascii()
 
 
 def _qp(text: str) -> bytes:
@@ -55,14 +78,16 @@ def build_message(mail: Mail, sender: str) -> bytes:
     boundary = f"=_campaign_{uuid.uuid4().hex}"
     head = "\n".join([
         f"From: {_header(sender)}",
-        f"To: {_header(mail.to)}",
+        # An address is never an encoded-word (RFC 2047 forbids it there): a non-ASCII local
+        # part is written as UTF-8 (RFC 6532), which only an SMTPUTF8 server is sent.
+        f"To: {envelope_address(mail.to)}",
         f"Subject: {_header(mail.subject)}",
         f"Date: {format_datetime(dt.datetime.now(dt.UTC))}",
         f"Message-ID: {make_msgid(domain=sender.rpartition('@')[2] or 'localhost')}",
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
-    ]).encode("ascii")
+    ]).encode("utf-8")
     parts = []
     for subtype, body in (("plain", mail.text), ("html", mail.html)):
         parts.append(
@@ -110,9 +135,18 @@ def send_smtp(message: bytes, sender: str, to: str, settings: SmtpSettings,
                 server.starttls(context=ssl.create_default_context())
             if settings.username:
                 server.login(settings.username, settings.password)
+            options = []
+            if needs_smtputf8(to):
+                server.ehlo_or_helo_if_needed()
+                if not server.has_extn("smtputf8"):
+                    raise AddressNotSupported(
+                        f"{settings.host}:{settings.port} does not offer SMTPUTF8, needed for "
+                        f"an address whose local part is not ASCII")
+                options.append("SMTPUTF8")
             # SMTP lines end in CRLF; smtplib converts only text, not bytes.
-            server.sendmail(sender, [to], message.replace(b"\n", b"\r\n"))
-    except (OSError, smtplib.SMTPException) as exc:
+            server.sendmail(sender, [envelope_address(to)], message.replace(b"\n", b"\r\n"),
+                            mail_options=options)
+    except (OSError, smtplib.SMTPException, UnicodeError) as exc:
         raise MailError(f"could not send mail via {settings.host}:{settings.port}: {exc}") from exc
 
 

@@ -44,6 +44,7 @@ NAME_REQUIRED = "Please enter your name."
 NAME_TOO_LONG = "Please use at most 200 characters for your name."
 NAME_CONTROL = "Your name contains characters that cannot be printed."
 NAME_URL = "Please enter your name, not a web address."
+NAME_BRACKETS = "A name cannot contain angle brackets (< >)."
 NAME_FORMULA = "A name cannot start with = + - or @."
 NAME_NO_LETTER = "Please enter your name in letters."
 EMAIL_INVALID = "Please enter a valid email address."
@@ -72,8 +73,8 @@ def _tidy(text: str) -> str:
 
 
 def validate_name(value: str) -> str:
-    """A person's name in any script; refuses control characters, web addresses and names a
-    spreadsheet would run as a formula."""
+    """A person's name in any script; refuses control characters, web addresses, markup
+    brackets and names a spreadsheet would run as a formula."""
     if value and _has_control(value):
         raise InvalidSignature("name", NAME_CONTROL)
     name = _tidy(value)
@@ -83,8 +84,12 @@ def validate_name(value: str) -> str:
         raise InvalidSignature("name", NAME_TOO_LONG)
     if name.startswith(FORMULA_PREFIXES):
         raise InvalidSignature("name", NAME_FORMULA)
-    if _URL.search(name) or "/" in name or "<" in name or ">" in name:
+    if _URL.search(name):
         raise InvalidSignature("name", NAME_URL)
+    # Markup, not a name. A slash is fine ("Jean-Luc / Marie"): every page and letter
+    # escapes what it prints.
+    if "<" in name or ">" in name:
+        raise InvalidSignature("name", NAME_BRACKETS)
     if not any(unicodedata.category(c).startswith("L") for c in name):
         raise InvalidSignature("name", NAME_NO_LETTER)
     return name

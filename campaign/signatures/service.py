@@ -434,7 +434,13 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
             signature = _Addressee(id=signature_id, token_version=1, name=signer.name,
                                    email=signer.email, locale=locale)
             add_to_counters(connection, campaign.slug, signer.country, pending=1)
-        _send_confirmation(signature, campaign, base_url)
+        try:
+            _send_confirmation(signature, campaign, base_url)
+        except mailer.AddressNotSupported:
+            # No confirmation can ever reach this address: the signature would stay pending
+            # for good. It is taken back, and the signer asked for another address.
+            _withdraw(signature_id, campaign.slug)
+            raise
         return
     except IntegrityError:
         pass  # this address has signed (or is signing) already
@@ -453,6 +459,16 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
         _send_confirmation(existing, campaign, base_url)
     elif existing.status == CONFIRMED:
         _send_already_signed(existing, campaign, base_url)
+
+
+def _withdraw(signature_id: int, slug: str) -> None:
+    """Deletes a pending signature whose confirmation could not be sent, and uncounts it."""
+    db = database()
+    with db.engine.connect() as connection, db.writer(), connection.begin():
+        deleted = connection.execute(_signatures.delete().where(
+            _signatures.c.id == signature_id, _signatures.c.status == PENDING)).rowcount
+        if deleted:
+            add_to_counters(connection, slug, "", pending=-1)
 
 
 def _update_pending(signature_id: int, campaign: Campaign, signer: SignerInput,

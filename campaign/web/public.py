@@ -32,7 +32,7 @@ from campaign.extensions import limiter, preferred_language
 from campaign.letters.errors import LetterError
 from campaign.signatures import service
 from campaign.signatures.forms import SignForm
-from campaign.signatures.mail import MailError
+from campaign.signatures.mail import AddressNotSupported, MailError
 from campaign.signatures.petition import render_petition
 from campaign.storage.base import utcnow
 
@@ -71,7 +71,21 @@ def default_languages():
 
 @bp.app_errorhandler(429)
 def too_many_requests(error):
-    return render_template("public/too_many.html"), 429
+    # Signing: a way back to the petition, to sign once the minute has passed.
+    campaign = None
+    slug = (request.view_args or {}).get("slug")
+    if slug and getattr(g, "locale", None):
+        try:
+            campaign = library().get(slug)
+        except (KeyError, ContentErrors):
+            campaign = None
+    return render_template("public/too_many.html", campaign=campaign), 429
+
+
+def _counts_toward_sign_limit(response) -> bool:
+    """A form sent back with errors is not counted: a person correcting a field should not
+    run into the limit, and it wrote nothing and sent no mail."""
+    return response.status_code != 400
 
 
 def _campaign(slug: str) -> Campaign:
@@ -196,7 +210,7 @@ def petition(locale: str, slug: str):
 
 
 @bp.post("/<locale>/c/<slug>/")
-@limiter.limit(_sign_limit)
+@limiter.limit(_sign_limit, deduct_when=_counts_toward_sign_limit)
 def sign(locale: str, slug: str):
     campaign = _campaign(slug)
     form = SignForm()
@@ -218,6 +232,11 @@ def sign(locale: str, slug: str):
                                heading=_("This petition is closed"),
                                text=_("It no longer accepts signatures. Thank you for your "
                                       "support.")), 409
+    except AddressNotSupported:
+        form.email.errors.append(_(
+            "Our mail server cannot deliver to an address with characters other than Latin "
+            "letters before the @. Please use another email address."))
+        return _petition_page(campaign, locale, form, status=400)
     except MailError:
         current_app.logger.exception("confirmation mail failed")
         return render_template("public/message.html", campaign=campaign,

@@ -47,7 +47,7 @@ def test_sign_confirm_download_and_count(live_app, page, tmp_path, pdftotext):
     page.fill("#city", "Lyon")
     page.check("#consent")
     page.click("#sign-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/check-your-email$"))
+    page.wait_for_url(re.compile(r".*/check-your-email(#sign)?$"))
 
     page.goto(confirmation_link(live_app))
     assert axe_violations(page) == []

@@ -24,20 +24,38 @@ class LoopbackController(Controller):
 class Recorder:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[list[str]] = []
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content,
                                                       policy=email.policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
+
+
+def _serve(**options):
+    recorder = Recorder()
+    controller = LoopbackController(recorder, hostname="127.0.0.1", port=0, **options)
+    controller.start()
+    recorder.port = controller.port
+    return recorder, controller
 
 
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server on loopback; ``.messages`` holds what it received."""
-    recorder = Recorder()
-    controller = LoopbackController(recorder, hostname="127.0.0.1", port=0)
-    controller.start()
-    recorder.port = controller.port
+    """A real SMTP server on loopback, offering SMTPUTF8 (aiosmtpd's controller does by
+    default); ``.messages`` holds what it received, ``.recipients`` each message's envelope
+    recipients."""
+    recorder, controller = _serve()
+    yield recorder
+    controller.stop()
+
+
+@pytest.fixture
+def ascii_smtp_server():
+    """The same server without SMTPUTF8: it cannot take an address whose local part is not
+    ASCII."""
+    recorder, controller = _serve(enable_SMTPUTF8=False)
     yield recorder
     controller.stop()
 

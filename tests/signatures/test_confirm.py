@@ -147,3 +147,24 @@ def test_confirm_with_expired_session_opens_the_confirm_page_again(csrf_pending)
     assert response.status_code == 303 and response.location == f"/en/confirm/{token}"
     assert "press the button again" in client.get(response.location).get_data(as_text=True)
     assert rows(app)[0].status == "pending"
+
+
+def test_confirm_page_after_confirming_has_no_button(sig_client, outbox):
+    link = confirm_link(sig_client, outbox)
+    sig_client.post(link)
+    page = sig_client.get(link).get_data(as_text=True)
+    assert "already confirmed" in page and 'id="confirm-form"' not in page
+
+
+def test_confirm_page_after_confirming_is_not_headed_confirm(sig_client, outbox):
+    link = confirm_link(sig_client, outbox)
+    sig_client.post(link)
+    page = sig_client.get(link).get_data(as_text=True)
+    assert "Confirm your signature" not in page
+
+
+def test_confirm_page_after_confirming_links_to_own_page(sig_client, outbox):
+    link = confirm_link(sig_client, outbox)
+    privacy = sig_client.post(link).location.removesuffix("/thanks")
+    page = sig_client.get(link).get_data(as_text=True)
+    assert f'href="{privacy}"' in page

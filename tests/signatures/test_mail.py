@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from campaign.signatures.mail import MailError, SmtpSettings
+from campaign.signatures.models import CampaignCounter
 from tests.signatures.factories import PETITION, form, rows
 
 
@@ -74,3 +75,49 @@ def test_smtps_url_defaults_to_port_465():
 def test_smtp_url_refuses_other_schemes():
     with pytest.raises(MailError):
         SmtpSettings.from_url("http://mail.example")
+
+
+@pytest.fixture
+def ascii_smtp_app(make_app, ascii_smtp_server):
+    return make_app(SMTP_URL=f"smtp://127.0.0.1:{ascii_smtp_server.port}",
+                    MAIL_FROM="petition@campaign.example")
+
+
+def test_smtp_sends_internationalised_domain_in_idna(smtp_app, smtp_server):
+    smtp_app.test_client().post(PETITION, data=form(email="jane@bücher.de"))
+    assert smtp_server.recipients == [["jane@xn--bcher-kva.de"]]
+    assert smtp_server.messages[0]["To"] == "jane@xn--bcher-kva.de"
+
+
+def test_smtp_sends_non_ascii_local_part_with_smtputf8(smtp_app, smtp_server):
+    response = smtp_app.test_client().post(PETITION, data=form(email="名前@例え.jp"))
+    assert response.status_code == 303
+    assert smtp_server.recipients == [["名前@xn--r8jz45g.jp"]]
+    assert smtp_server.messages[0]["To"] == "名前@xn--r8jz45g.jp"
+
+
+def test_smtp_without_smtputf8_refuses_non_ascii_local_part_on_email_field(ascii_smtp_app):
+    response = ascii_smtp_app.test_client().post(PETITION, data=form(email="jörg@bücher.de"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page and "before the @" in page
+
+
+def test_smtp_without_smtputf8_keeps_no_signature_for_undeliverable_address(ascii_smtp_app):
+    ascii_smtp_app.test_client().post(PETITION, data=form(email="jörg@bücher.de"))
+    assert rows(ascii_smtp_app) == []
+
+
+def test_smtp_without_smtputf8_leaves_pending_count_unchanged(ascii_smtp_app):
+    client = ascii_smtp_app.test_client()
+    client.post(PETITION, data=form(email="jörg@bücher.de"))
+    client.post(PETITION, data=form())
+    with ascii_smtp_app.extensions["campaign.db"].session() as session:
+        [counter] = session.query(CampaignCounter)
+    assert counter.pending == 1
+
+
+def test_outbox_writes_non_ascii_address_as_utf8_not_encoded_word(app):
+    app.test_client().post(PETITION, data=form(email="jörg@bücher.de"))
+    [path] = Path(app.config["OUTBOX_DIR"]).glob("*.eml")
+    assert "\nTo: jörg@xn--bcher-kva.de\n" in path.read_bytes().decode("utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from campaign.storage.audit import AuditEvent
@@ -159,3 +161,15 @@ def test_letter_failure_answers_503_with_message(sig_client, outbox, monkeypatch
     response = sig_client.get(my + "/letter.pdf")
     assert response.status_code == 503
     assert "Your signature is safe" in response.get_data(as_text=True)
+
+
+def language_links(page: str) -> list[str]:
+    nav = re.search(r'<nav class="languages".*?</nav>', page, re.S).group(0)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+def test_erased_page_language_links_open_pages(sig_client, outbox):
+    my = sign_and_confirm(sig_client, outbox)
+    page = sig_client.post(my + "/erase", data={"really": "y"}).get_data(as_text=True)
+    links = language_links(page)
+    assert links and [sig_client.get(link).status_code for link in links] == [200] * len(links)

@@ -65,3 +65,32 @@ def test_sign_rate_limit_counts_in_redis_when_configured(make_app):
                          environ_base={"REMOTE_ADDR": "203.0.113.10"}).status_code
              for i in range(2)]
     assert codes == [303, 429]
+
+
+def test_rate_limit_page_links_back_to_the_petition(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    for i in range(2):
+        response = client.post(PETITION, data=form(email=f"s{i}@example.org"),
+                               environ_base={"REMOTE_ADDR": "203.0.113.10"})
+    assert f'href="{PETITION}"' in response.get_data(as_text=True)
+
+
+def test_sign_rate_limit_does_not_count_forms_with_errors(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="2 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=email),
+                         environ_base={"REMOTE_ADDR": "203.0.113.11"}).status_code
+             for email in ["not-an-address", "still@", "t1@example.org", "t2@example.org"]]
+    assert codes == [400, 400, 303, 303]
+
+
+def test_sign_rate_limit_still_counts_valid_signatures_after_errors(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="2 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=email),
+                         environ_base={"REMOTE_ADDR": "203.0.113.12"}).status_code
+             for email in ["bad", "u1@example.org", "u2@example.org", "u3@example.org"]]
+    assert codes == [400, 303, 303, 429]

@@ -41,6 +41,17 @@ def test_validate_name_refuses_urls(name):
     assert caught.value.message == rules.NAME_URL
 
 
+def test_validate_name_accepts_a_slash():
+    assert rules.validate_name("Jean-Luc / Marie") == "Jean-Luc / Marie"
+
+
+@pytest.mark.parametrize("name", ["<script>", "Jane <b>", "a > b"])
+def test_validate_name_refuses_angle_brackets_with_their_own_message(name):
+    with pytest.raises(InvalidSignature) as caught:
+        rules.validate_name(name)
+    assert (caught.value.field, caught.value.message) == ("name", rules.NAME_BRACKETS)
+
+
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"x\")", "+1 Jane", "-Jane", "@SUM(A1)"])
 def test_validate_name_refuses_formula_prefixes(name):
     with pytest.raises(InvalidSignature) as caught:

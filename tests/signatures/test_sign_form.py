@@ -233,3 +233,8 @@ def test_sign_refused_before_campaign_opens_says_when_it_opens(sig_client, sig_a
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and rows(sig_app) == []
     assert "not open yet" in page and "September 24, 2026" in page
+
+
+def test_sign_refuses_markup_in_name_with_a_bracket_message(sig_client, sig_app, outbox):
+    page = assert_refused(sig_client, sig_app, outbox, "name", name="<script>")
+    assert "A name cannot contain angle brackets (&lt; &gt;)." in page
