@@ -135,11 +135,13 @@ def _line_of(data: bytes, prefix: bytes) -> int | None:
 
 def unreadable(shown: str, error: PoFileError) -> CatalogProblem:
     """The problem of a catalog that cannot be read, at its line (PoFileError carries the
-    0-based index of the offending line, and Babel appends " on <index>" to the message)."""
-    message = str(error).rsplit(" on ", 1)[0]
-    if isinstance(error, catalogs.EncodingError):
+    0-based index of the offending line)."""
+    message = catalogs.error_message(error)
+    if isinstance(error, catalogs.CatalogFileError):
         return CatalogProblem(shown, error.lineno + 1, message)
-    return CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}: {error.line!r}")
+    if error.line:
+        message = f"{message}: {error.line!r}"
+    return CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}")
 
 
 def _locale_of(path: Path, catalog: Catalog | None) -> str:
@@ -158,6 +160,7 @@ def check_catalog(
     data = path.read_bytes()
     try:
         catalog = catalogs.read(path)
+        data = catalogs.utf8_text(data).encode("utf-8")  # without a byte-order mark
     except PoFileError as error:
         report = CatalogReport(shown, _locale_of(path, None))
         report.problems.append(unreadable(shown, error))
@@ -185,8 +188,13 @@ def check_catalog(
             f"Plural-Forms says nplurals={catalog.num_plurals}, but {locale} has "
             f"{expected_plurals} plural forms: use {get_plural(locale).plural_forms!r}",
         ))
-    if catalog.fuzzy:
-        problems.append(CatalogProblem(shown, 1, "the header is marked fuzzy: remove the flag",
+    header = _line_of(data, b'msgid ""')
+    if header is None:
+        # Babel reads a catalog without a header entry as one with a fuzzy header.
+        problems.append(CatalogProblem(shown, 1, "no header entry (msgid \"\" with Language and "
+                                                 "Plural-Forms): restore it from version control"))
+    elif catalog.fuzzy:
+        problems.append(CatalogProblem(shown, header, "the header is marked fuzzy: remove the flag",
                                        blocks_compile=False))
 
     for msgid, context, first, line in catalogs.duplicates(data.decode("utf-8")):

@@ -295,3 +295,52 @@ def test_check_configured_language_without_catalog_fails_naming_it(make_app, cop
     assert result.exit_code == 1
     assert f"{copy_layout.catalog('ko')}: missing: ko is one of the app's LANGUAGES but has no " \
         "catalog" in result.output
+def test_check_byte_order_mark_passes(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+        ''')
+    path.write_bytes(b"\xef\xbb\xbf# A catalog saved with a byte-order mark\n" + path.read_bytes())
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
+
+
+def test_check_empty_catalog_fails_saying_it_is_empty(runner, write_po):
+    path = write_po("")
+    path.write_bytes(b"")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:1: the file is empty" in result.output
+    assert "marked fuzzy" not in result.output
+
+
+def test_check_catalog_without_header_fails_saying_so(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+        ''')
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[text.index('msgid "Dear'):], encoding="utf-8")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:1: no header entry" in result.output
+    assert "marked fuzzy" not in result.output
+
+
+def test_check_plural_forms_header_with_too_few_forms_fails_on_the_header(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+
+        msgid "%(num)s signature"
+        msgid_plural "%(num)s signatures"
+        msgstr[0] "%(num)s signature"
+        msgstr[1] "%(num)s signatures"
+        ''', plural_forms="nplurals=1; plural=0;")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms header says nplurals=1, "
+            f"but line {line_of(path, 'msgstr[1]')} gives msgstr[1]: restore the header "
+            "(fr: 'nplurals=2; plural=(n > 1);')") in result.output
+
+
