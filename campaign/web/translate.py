@@ -19,6 +19,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     render_template,
     request,
     url_for,
@@ -109,7 +110,15 @@ class HighlightingDomain(Domain):
 
     def get_translations(self):
         locale = get_locale()
-        return preview.preview_translations(layout(), str(locale) if locale else "en")
+        try:
+            return preview.preview_translations(layout(), str(locale) if locale else "en")
+        except preview.UnreadableCatalog as error:
+            # The page as visitors see it, from the compiled catalog; the translator pages
+            # show the error.
+            if not g.get("unreadable_catalog_logged"):
+                g.unreadable_catalog_logged = True
+                current_app.logger.warning("%s", error.problem)
+            return super().get_translations()
 
 
 @bp.before_app_request
@@ -138,6 +147,9 @@ def locale_report(language: str):
     except service.CatalogError as error:
         return render_template("translate/locale.html", locale=locale, report=None,
                                problem=error.problem), 500
+    if report.coverage is None:  # the catalog cannot be read: its error is all there is to say
+        return render_template("translate/locale.html", locale=locale, report=report,
+                               problem=report.errors[0])
     fuzzy = [p for p in report.problems if p.message.startswith("fuzzy")]
     failures = [p for p in report.problems if p not in fuzzy]
     return render_template(
@@ -152,7 +164,10 @@ def petition_preview(language: str, slug: str):
     locale = _offered_locale(language)
     campaign = _campaign(slug)
     source = preview.render_petition(campaign, preview.preview_translations(layout(), "en"))
-    target = preview.render_petition(campaign, preview.preview_translations(layout(), locale))
+    try:
+        target = preview.render_petition(campaign, preview.preview_translations(layout(), locale))
+    except preview.UnreadableCatalog as error:
+        abort(404, description=str(error.problem))
     return render_template(
         "translate/preview.html", locale=locale, direction=_direction(locale), campaign=campaign,
         heading=_("Petition"), source=source, target=target, pdf_url=None,
