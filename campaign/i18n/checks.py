@@ -314,7 +314,6 @@ def check_all(
     """Checks the given catalogs, or every catalog and the template's freshness (against
     ``fresh``, the strings extracted from the sources now)."""
     general: list[CatalogProblem] = []
-    template: Catalog | None = None
     if paths is None:
         general.extend(stale_template(layout, fresh))
         try:
@@ -322,7 +321,28 @@ def check_all(
         except (OSError, PoFileError):
             template = None  # already reported by stale_template
         targets = [layout.catalog(locale) for locale in layout.locales()]
-    else:
-        targets = list(paths)
-    reports = [check_catalog(path, template, layout.root) for path in targets]
+        return general, [check_catalog(path, template, layout.root) for path in targets]
+    # A catalog given by path is counted against the template of its own locales folder, as
+    # when it is found there: without it, a catalog missing strings would look complete.
+    templates: dict[Path, Catalog | None] = {}
+    reports = []
+    for path in paths:
+        found = template_of(path)
+        if found is not None and found not in templates:
+            try:
+                templates[found] = catalogs.read(found)
+            except PoFileError as error:
+                templates[found] = None
+                general.append(unreadable(_display(found, layout.root), error))
+        reports.append(check_catalog(path, templates.get(found) if found else None, layout.root))
     return general, reports
+
+
+def template_of(path: Path) -> Path | None:
+    """The ``messages.pot`` of the locales folder a catalog is in
+    (``<locales>/<ll>/LC_MESSAGES/messages.po``), if there is one."""
+    path = path.resolve()
+    if path.parent.name != "LC_MESSAGES":
+        return None
+    template = path.parent.parent.parent / f"{catalogs.DOMAIN}.pot"
+    return template if template.is_file() else None

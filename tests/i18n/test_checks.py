@@ -344,3 +344,27 @@ def test_check_plural_forms_header_with_too_few_forms_fails_on_the_header(runner
             "(fr: 'nplurals=2; plural=(n > 1);')") in result.output
 
 
+@pytest.fixture
+def fr_missing_one(copy_layout) -> Path:
+    """The copied fr catalog without its first message, as if it were not merged yet."""
+    path = copy_layout.catalog("fr")
+    catalog = catalogs.read(path)
+    first = next(m for m in catalog if m.id)
+    catalog.delete(first.id, first.context)
+    path.write_bytes(catalogs.serialize(catalog))
+    return path
+
+
+def test_check_given_file_counts_the_template(runner, copy_layout, fr_missing_one):
+    total = sum(1 for m in catalogs.read(copy_layout.template) if m.id)
+    result = run_check(runner, str(fr_missing_one))
+    assert f"{fr_missing_one}: ok; {100 * (total - 1) / total:.1f}% translated " \
+        f"({total - 1}/{total}," in result.output
+
+
+def test_check_given_incomplete_file_with_require_complete_fails(runner, fr_missing_one):
+    result = run_check(runner, "--require-complete", str(fr_missing_one))
+    assert result.exit_code == 1
+    assert f"{fr_missing_one}: not in this catalog yet" in result.output
+
+
