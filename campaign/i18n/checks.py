@@ -22,12 +22,14 @@ from babel.messages.pofile import PoFileError
 from translate.filters import checks as tt_checks
 from translate.storage import pypo
 
-from campaign.i18n import catalogs
+from campaign.i18n import catalogs, formats
 from campaign.i18n.catalogs import Coverage, Layout
 
 # pofilter checks that compare a translation with its source. "variables" is left out: it knows
 # other projects' placeholder styles (Mozilla, Qt…) and flags Jinja/Python text it misreads.
 TOOLKIT_CHECKS = ("printf", "pythonbraceformat", "xmltags")
+# Sources rendered by Jinja (web pages, e-mails, letters, petitions), per babel.cfg.
+TEMPLATE_SUFFIXES = (".html", ".txt")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,17 @@ def _pairs(message: Message) -> list[tuple[str, str]]:
     for index, translation in enumerate(strings):
         pairs.append((singular if index == 0 else plural, translation))
     return pairs
+
+
+def _ids(message: Message) -> tuple[str, ...]:
+    return tuple(message.id) if message.pluralizable else (str(message.id),)  # type: ignore[arg-type]
+
+
+def _formatted(message: Message) -> bool:
+    """Whether the app %-formats this message's translation: a python-format message, or one
+    from a Jinja template (new-style gettext formats every string there)."""
+    return "python-format" in message.flags or any(
+        filename.endswith(TEMPLATE_SUFFIXES) for filename, _ in message.locations)
 
 
 def _toolkit_failures(checker: tt_checks.StandardChecker, source: str, translation: str) -> list[str]:
@@ -239,6 +252,15 @@ def check_catalog(
                 if failure not in seen:
                     seen.add(failure)
                     problem(f"{failure} in the translation of {_short(source)!r}")
+        if not seen and _formatted(message):
+            # A stray "%" that printf and Babel's checker let through (as msgfmt --check
+            # does not): formatting the translation would raise on the page.
+            for translation in dict.fromkeys(t for _, t in _pairs(message) if t):
+                reason = formats.mismatch(_ids(message), translation)
+                if reason is not None:
+                    seen.add(reason)
+                    problem(f"python-format: {reason} in the translation of {_short(msgid)!r}")
+                    break
         if not seen:
             # Babel's python-format checker as a second opinion (it also catches mixing
             # positional and named placeholders).

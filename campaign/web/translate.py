@@ -32,6 +32,7 @@ from campaign.app_context import library
 from campaign.content.model import Campaign
 from campaign.i18n import preview, service
 from campaign.i18n.catalogs import Layout
+from campaign.i18n.formats import FormatSafeTranslations
 from campaign.settings import PROJECT_ROOT
 
 bp = Blueprint("translate", __name__, url_prefix="/translate")
@@ -110,15 +111,19 @@ class HighlightingDomain(Domain):
 
     def get_translations(self):
         locale = get_locale()
-        try:
-            return preview.preview_translations(layout(), str(locale) if locale else "en")
-        except preview.UnreadableCatalog as error:
-            # The page as visitors see it, from the compiled catalog; the translator pages
-            # show the error.
-            if not g.get("unreadable_catalog_logged"):
-                g.unreadable_catalog_logged = True
+        code = str(locale) if locale else "en"
+        # One per request and language, so that a broken translation is logged once.
+        cache = g.setdefault("highlighting_translations", {})
+        if code not in cache:
+            try:
+                translations = preview.preview_translations(layout(), code)
+            except preview.UnreadableCatalog as error:
+                # The page as visitors see it, from the compiled catalog; the translator pages
+                # show the error.
                 current_app.logger.warning("%s", error.problem)
-            return super().get_translations()
+                translations = super().get_translations()
+            cache[code] = FormatSafeTranslations(translations, code)
+        return cache[code]
 
 
 @bp.before_app_request
