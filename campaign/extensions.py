@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from flask import current_app, g, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from campaign.i18n.formats import FormatSafeTranslations
+
+
+class FormatSafeDomain(Domain):
+    """Flask-Babel's domain, whose translations fall back to the source text for a message
+    whose translation cannot be formatted (``campaign.i18n.formats``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._safe: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get_translations(self):
+        return format_safe(super().get_translations(), self._safe)
+
+
+def format_safe(translations, wrappers: weakref.WeakKeyDictionary) -> FormatSafeTranslations:
+    """``translations`` wrapped once (the mail templates cache their rendering per translations
+    object), in ``wrappers``."""
+    if isinstance(translations, FormatSafeTranslations):
+        return translations
+    wrapper = wrappers.get(translations)
+    if wrapper is None:
+        locale = get_locale()
+        wrapper = FormatSafeTranslations(translations, str(locale) if locale else "")
+        wrappers[translations] = wrapper
+    return wrapper
+
+
+class CampaignBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return FormatSafeDomain(domain=self.domain)
+
+
 csrf = CSRFProtect()
-babel = Babel()
+babel = CampaignBabel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

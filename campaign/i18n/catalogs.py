@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, read_po, write_po
 from babel.support import Translations
 
@@ -154,15 +155,28 @@ def syntax_error(text: str) -> tuple[int, str, str] | None:
     return None
 
 
-class EncodingError(PoFileError):
-    """A catalog that is not UTF-8 (``lineno`` is 0-based, as for ``PoFileError``)."""
+class CatalogFileError(PoFileError):
+    """A catalog that cannot be read, explained in plain words (``lineno`` is 0-based, as for
+    ``PoFileError``)."""
+
+
+class EncodingError(CatalogFileError):
+    """A catalog that is not UTF-8."""
+
+
+def error_message(error: PoFileError) -> str:
+    """What ``error`` says, without the " on <0-based line index>" Babel appends to it: the
+    line is given once, 1-based, by whoever shows the message."""
+    text = str(error)
+    suffix = f" on {error.lineno}"
+    return text[: -len(suffix)] if text.endswith(suffix) else text
 
 
 def utf8_text(data: bytes) -> str:
     """The text of a catalog, or ``EncodingError`` at the line of the first byte that is not
     UTF-8: Babel would fail there with a bare ``UnicodeDecodeError`` that names no line."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as msgfmt allows
     except UnicodeDecodeError as error:
         index = data.count(b"\n", 0, error.start)
         line = data.splitlines()[index].decode("utf-8", errors="replace")
@@ -197,11 +211,51 @@ def charset_error(text: str) -> tuple[int, str, str] | None:
     return None
 
 
+_NPLURALS = re.compile(r'"Plural-Forms:[^"]*nplurals\s*=\s*(\d+)', re.IGNORECASE)
+_LANGUAGE = re.compile(r'"Language:\s*([^\\"\s]+)')
+_PLURAL_FORM = re.compile(r'msgstr\[(\d+)\]')
+
+
+def plural_forms_error(text: str) -> tuple[int, str, str] | None:
+    """A Plural-Forms header with fewer forms than an entry gives, as (0-based line of the
+    header, message, line text): Babel would blame the entry, in words of its own, on whatever
+    line it happens to be reading when it notices."""
+    lines = text.split("\n")
+    header = language = None
+    for index, line in enumerate(lines):
+        if line.startswith("msgid ") and line.strip() != 'msgid ""':
+            break  # past the header entry
+        match = _NPLURALS.match(line.strip())
+        if match is not None:
+            header = (index, int(match.group(1)))
+        match = _LANGUAGE.match(line.strip())
+        if match is not None:
+            language = match.group(1)
+    if header is None:
+        return None
+    index, declared = header
+    for number, line in enumerate(lines, 1):
+        match = _PLURAL_FORM.match(line.strip())
+        if match is not None and int(match.group(1)) >= declared:
+            message = (f"the Plural-Forms header says nplurals={declared}, but line {number} "
+                       f"gives msgstr[{match.group(1)}]")
+            try:
+                forms = get_plural(language).plural_forms if language else None
+            except (UnknownLocaleError, ValueError):
+                forms = None
+            if forms:
+                message += f": restore the header ({language}: {forms!r})"
+            return index, message, lines[index]
+    return None
+
+
 def read(path: Path, locale: str | None = None) -> Catalog:
     """Reads a catalog, failing on invalid syntax (``babel.messages.pofile.PoFileError``, whose
     ``lineno`` is 0-based) or on a catalog that is not UTF-8 (``EncodingError``)."""
-    data = path.read_bytes()
-    text = utf8_text(data)
+    text = utf8_text(path.read_bytes())
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise CatalogFileError("the file is empty: restore it from version control",
+                               Catalog(), "", 0)
     found = charset_error(text)
     if found is not None:
         index, message, line = found
@@ -210,7 +264,12 @@ def read(path: Path, locale: str | None = None) -> Catalog:
     if found is not None:
         index, message, line = found
         raise PoFileError(message, Catalog(), line, index)
-    return read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
+    found = plural_forms_error(text)
+    if found is not None:
+        index, message, line = found
+        raise CatalogFileError(message, Catalog(), line, index)
+    return read_po(io.BytesIO(text.encode("utf-8")), locale=locale, domain=DOMAIN,
+                   abort_invalid=True)
 
 
 class _LineRecordingParser(PoFileParser):

@@ -22,12 +22,14 @@ from babel.messages.pofile import PoFileError
 from translate.filters import checks as tt_checks
 from translate.storage import pypo
 
-from campaign.i18n import catalogs
+from campaign.i18n import catalogs, formats
 from campaign.i18n.catalogs import Coverage, Layout
 
 # pofilter checks that compare a translation with its source. "variables" is left out: it knows
 # other projects' placeholder styles (Mozilla, Qt…) and flags Jinja/Python text it misreads.
 TOOLKIT_CHECKS = ("printf", "pythonbraceformat", "xmltags")
+# Sources rendered by Jinja (web pages, e-mails, letters, petitions), per babel.cfg.
+TEMPLATE_SUFFIXES = (".html", ".txt")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,17 @@ def _pairs(message: Message) -> list[tuple[str, str]]:
     return pairs
 
 
+def _ids(message: Message) -> tuple[str, ...]:
+    return tuple(message.id) if message.pluralizable else (str(message.id),)  # type: ignore[arg-type]
+
+
+def _formatted(message: Message) -> bool:
+    """Whether the app %-formats this message's translation: a python-format message, or one
+    from a Jinja template (new-style gettext formats every string there)."""
+    return "python-format" in message.flags or any(
+        filename.endswith(TEMPLATE_SUFFIXES) for filename, _ in message.locations)
+
+
 def _toolkit_failures(checker: tt_checks.StandardChecker, source: str, translation: str) -> list[str]:
     found: list[str] = []
     for name in TOOLKIT_CHECKS:
@@ -135,11 +148,13 @@ def _line_of(data: bytes, prefix: bytes) -> int | None:
 
 def unreadable(shown: str, error: PoFileError) -> CatalogProblem:
     """The problem of a catalog that cannot be read, at its line (PoFileError carries the
-    0-based index of the offending line, and Babel appends " on <index>" to the message)."""
-    message = str(error).rsplit(" on ", 1)[0]
-    if isinstance(error, catalogs.EncodingError):
+    0-based index of the offending line)."""
+    message = catalogs.error_message(error)
+    if isinstance(error, catalogs.CatalogFileError):
         return CatalogProblem(shown, error.lineno + 1, message)
-    return CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}: {error.line!r}")
+    if error.line:
+        message = f"{message}: {error.line!r}"
+    return CatalogProblem(shown, error.lineno + 1, f"invalid syntax: {message}")
 
 
 def _locale_of(path: Path, catalog: Catalog | None) -> str:
@@ -158,6 +173,7 @@ def check_catalog(
     data = path.read_bytes()
     try:
         catalog = catalogs.read(path)
+        data = catalogs.utf8_text(data).encode("utf-8")  # without a byte-order mark
     except PoFileError as error:
         report = CatalogReport(shown, _locale_of(path, None))
         report.problems.append(unreadable(shown, error))
@@ -185,8 +201,13 @@ def check_catalog(
             f"Plural-Forms says nplurals={catalog.num_plurals}, but {locale} has "
             f"{expected_plurals} plural forms: use {get_plural(locale).plural_forms!r}",
         ))
-    if catalog.fuzzy:
-        problems.append(CatalogProblem(shown, 1, "the header is marked fuzzy: remove the flag",
+    header = _line_of(data, b'msgid ""')
+    if header is None:
+        # Babel reads a catalog without a header entry as one with a fuzzy header.
+        problems.append(CatalogProblem(shown, 1, "no header entry (msgid \"\" with Language and "
+                                                 "Plural-Forms): restore it from version control"))
+    elif catalog.fuzzy:
+        problems.append(CatalogProblem(shown, header, "the header is marked fuzzy: remove the flag",
                                        blocks_compile=False))
 
     for msgid, context, first, line in catalogs.duplicates(data.decode("utf-8")):
@@ -231,6 +252,15 @@ def check_catalog(
                 if failure not in seen:
                     seen.add(failure)
                     problem(f"{failure} in the translation of {_short(source)!r}")
+        if not seen and _formatted(message):
+            # A stray "%" that printf and Babel's checker let through (as msgfmt --check
+            # does not): formatting the translation would raise on the page.
+            for translation in dict.fromkeys(t for _, t in _pairs(message) if t):
+                reason = formats.mismatch(_ids(message), translation)
+                if reason is not None:
+                    seen.add(reason)
+                    problem(f"python-format: {reason} in the translation of {_short(msgid)!r}")
+                    break
         if not seen:
             # Babel's python-format checker as a second opinion (it also catches mixing
             # positional and named placeholders).
@@ -306,7 +336,6 @@ def check_all(
     """Checks the given catalogs, or every catalog and the template's freshness (against
     ``fresh``, the strings extracted from the sources now)."""
     general: list[CatalogProblem] = []
-    template: Catalog | None = None
     if paths is None:
         general.extend(stale_template(layout, fresh))
         try:
@@ -314,7 +343,28 @@ def check_all(
         except (OSError, PoFileError):
             template = None  # already reported by stale_template
         targets = [layout.catalog(locale) for locale in layout.locales()]
-    else:
-        targets = list(paths)
-    reports = [check_catalog(path, template, layout.root) for path in targets]
+        return general, [check_catalog(path, template, layout.root) for path in targets]
+    # A catalog given by path is counted against the template of its own locales folder, as
+    # when it is found there: without it, a catalog missing strings would look complete.
+    templates: dict[Path, Catalog | None] = {}
+    reports = []
+    for path in paths:
+        found = template_of(path)
+        if found is not None and found not in templates:
+            try:
+                templates[found] = catalogs.read(found)
+            except PoFileError as error:
+                templates[found] = None
+                general.append(unreadable(_display(found, layout.root), error))
+        reports.append(check_catalog(path, templates.get(found) if found else None, layout.root))
     return general, reports
+
+
+def template_of(path: Path) -> Path | None:
+    """The ``messages.pot`` of the locales folder a catalog is in
+    (``<locales>/<ll>/LC_MESSAGES/messages.po``), if there is one."""
+    path = path.resolve()
+    if path.parent.name != "LC_MESSAGES":
+        return None
+    template = path.parent.parent.parent / f"{catalogs.DOMAIN}.pot"
+    return template if template.is_file() else None

@@ -13,13 +13,15 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from babel.messages.pofile import PoFileError
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
 from campaign.content.model import Campaign
 from campaign.content.templates import make_sandbox
-from campaign.i18n import catalogs
+from campaign.i18n import catalogs, checks
 from campaign.letters.engine import LetterEngine
+from campaign.letters.errors import LetterError
 
 MARK = Markup("<mark class=i18n-untranslated>{}</mark>")
 CONTEXT_SEPARATOR = "\x04"
@@ -69,6 +71,14 @@ class HighlightingTranslations(NullTranslations):
     unpgettext = npgettext
 
 
+class UnreadableCatalog(Exception):
+    """The catalog of the language to preview cannot be read; ``problem`` says where and why."""
+
+    def __init__(self, problem: checks.CatalogProblem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
 _cache: dict[Path, tuple[float, Translations]] = {}
 _lock = threading.Lock()
 
@@ -93,7 +103,10 @@ def preview_translations(layout: catalogs.Layout, locale: str,
     if locale == catalogs.SOURCE_LOCALE:
         return NullTranslations()
     path = layout.catalog(locale)
-    translations = translations_from_po(path) if path.is_file() else NullTranslations()
+    try:
+        translations = translations_from_po(path) if path.is_file() else NullTranslations()
+    except PoFileError as error:
+        raise UnreadableCatalog(checks.unreadable(checks._display(path, layout.root), error)) from error
     return HighlightingTranslations(translations) if highlight_untranslated else translations
 
 
@@ -125,7 +138,10 @@ class PreviewEngine(LetterEngine):
         self.translations_for = translations_for
 
     def _environment(self, campaign_dir: Path, locale: str):  # type: ignore[override]
-        translations = self.translations_for(locale)
+        try:
+            translations = self.translations_for(locale)
+        except UnreadableCatalog as error:
+            raise LetterError(str(error.problem)) from error
         env = make_sandbox(campaign_dir)
         env.trim_blocks = False  # as the engine does
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]

@@ -158,7 +158,7 @@ class LetterEngine:
                     translations, stale = catalogs.current_translations(self.locales_dir, locale)
                 except PoFileError as exc:
                     path = self.locales_dir / locale / "LC_MESSAGES" / "messages.po"
-                    raise LetterError(f"{path}:{exc.lineno + 1}: {exc}") from exc
+                    raise LetterError(f"{path}:{exc.lineno + 1}: {catalogs.error_message(exc)}") from exc
                 if stale:
                     log.warning("%s", stale)
                 env = make_sandbox(campaign_dir)

@@ -19,6 +19,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     render_template,
     request,
     url_for,
@@ -31,6 +32,7 @@ from campaign.app_context import library
 from campaign.content.model import Campaign
 from campaign.i18n import preview, service
 from campaign.i18n.catalogs import Layout
+from campaign.i18n.formats import FormatSafeTranslations
 from campaign.settings import PROJECT_ROOT
 
 bp = Blueprint("translate", __name__, url_prefix="/translate")
@@ -109,7 +111,19 @@ class HighlightingDomain(Domain):
 
     def get_translations(self):
         locale = get_locale()
-        return preview.preview_translations(layout(), str(locale) if locale else "en")
+        code = str(locale) if locale else "en"
+        # One per request and language, so that a broken translation is logged once.
+        cache = g.setdefault("highlighting_translations", {})
+        if code not in cache:
+            try:
+                translations = preview.preview_translations(layout(), code)
+            except preview.UnreadableCatalog as error:
+                # The page as visitors see it, from the compiled catalog; the translator pages
+                # show the error.
+                current_app.logger.warning("%s", error.problem)
+                translations = super().get_translations()
+            cache[code] = FormatSafeTranslations(translations, code)
+        return cache[code]
 
 
 @bp.before_app_request
@@ -138,6 +152,9 @@ def locale_report(language: str):
     except service.CatalogError as error:
         return render_template("translate/locale.html", locale=locale, report=None,
                                problem=error.problem), 500
+    if report.coverage is None:  # the catalog cannot be read: its error is all there is to say
+        return render_template("translate/locale.html", locale=locale, report=report,
+                               problem=report.errors[0])
     fuzzy = [p for p in report.problems if p.message.startswith("fuzzy")]
     failures = [p for p in report.problems if p not in fuzzy]
     return render_template(
@@ -152,7 +169,10 @@ def petition_preview(language: str, slug: str):
     locale = _offered_locale(language)
     campaign = _campaign(slug)
     source = preview.render_petition(campaign, preview.preview_translations(layout(), "en"))
-    target = preview.render_petition(campaign, preview.preview_translations(layout(), locale))
+    try:
+        target = preview.render_petition(campaign, preview.preview_translations(layout(), locale))
+    except preview.UnreadableCatalog as error:
+        abort(404, description=str(error.problem))
     return render_template(
         "translate/preview.html", locale=locale, direction=_direction(locale), campaign=campaign,
         heading=_("Petition"), source=source, target=target, pdf_url=None,

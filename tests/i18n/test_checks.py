@@ -295,3 +295,76 @@ def test_check_configured_language_without_catalog_fails_naming_it(make_app, cop
     assert result.exit_code == 1
     assert f"{copy_layout.catalog('ko')}: missing: ko is one of the app's LANGUAGES but has no " \
         "catalog" in result.output
+def test_check_byte_order_mark_passes(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+        ''')
+    path.write_bytes(b"\xef\xbb\xbf# A catalog saved with a byte-order mark\n" + path.read_bytes())
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
+
+
+def test_check_empty_catalog_fails_saying_it_is_empty(runner, write_po):
+    path = write_po("")
+    path.write_bytes(b"")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:1: the file is empty" in result.output
+    assert "marked fuzzy" not in result.output
+
+
+def test_check_catalog_without_header_fails_saying_so(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+        ''')
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[text.index('msgid "Dear'):], encoding="utf-8")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:1: no header entry" in result.output
+    assert "marked fuzzy" not in result.output
+
+
+def test_check_plural_forms_header_with_too_few_forms_fails_on_the_header(runner, write_po):
+    path = write_po('''\
+        msgid "Dear Minister,"
+        msgstr "Monsieur le Ministre,"
+
+        msgid "%(num)s signature"
+        msgid_plural "%(num)s signatures"
+        msgstr[0] "%(num)s signature"
+        msgstr[1] "%(num)s signatures"
+        ''', plural_forms="nplurals=1; plural=0;")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms header says nplurals=1, "
+            f"but line {line_of(path, 'msgstr[1]')} gives msgstr[1]: restore the header "
+            "(fr: 'nplurals=2; plural=(n > 1);')") in result.output
+
+
+@pytest.fixture
+def fr_missing_one(copy_layout) -> Path:
+    """The copied fr catalog without its first message, as if it were not merged yet."""
+    path = copy_layout.catalog("fr")
+    catalog = catalogs.read(path)
+    first = next(m for m in catalog if m.id)
+    catalog.delete(first.id, first.context)
+    path.write_bytes(catalogs.serialize(catalog))
+    return path
+
+
+def test_check_given_file_counts_the_template(runner, copy_layout, fr_missing_one):
+    total = sum(1 for m in catalogs.read(copy_layout.template) if m.id)
+    result = run_check(runner, str(fr_missing_one))
+    assert f"{fr_missing_one}: ok; {100 * (total - 1) / total:.1f}% translated " \
+        f"({total - 1}/{total}," in result.output
+
+
+def test_check_given_incomplete_file_with_require_complete_fails(runner, fr_missing_one):
+    result = run_check(runner, "--require-complete", str(fr_missing_one))
+    assert result.exit_code == 1
+    assert f"{fr_missing_one}: not in this catalog yet" in result.output
+
+

@@ -108,3 +108,69 @@ def test_translator_page_for_arabic_keeps_its_own_interface_direction(translator
     html = translator_client.get("/translate/ar/", headers={"Accept-Language": "en"}).get_data(
         as_text=True)
     assert '<html lang="en" dir="ltr">' in html
+
+
+@pytest.fixture
+def broken_fr(copy_layout) -> str:
+    """The fr catalog with a string left open; returns the ``file:line`` its error names."""
+    path = copy_layout.catalog("fr")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line == 'msgstr "Afficher"')
+    lines[index] = 'msgstr "Afficher'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f"{path}:{index + 1}"
+
+
+def test_index_with_unreadable_catalog_shows_its_error_with_line(translator_client, broken_fr):
+    response = translator_client.get("/translate/")
+    assert response.status_code == 200
+    assert f"{broken_fr}: invalid syntax: unterminated" in response.get_data(as_text=True)
+
+
+def test_index_with_unreadable_catalog_shows_the_other_languages(translator_client, broken_fr):
+    html = translator_client.get("/translate/").get_data(as_text=True)
+    for locale in ("ko", "zh_Hans", "ja", "fr", "de", "es", "ar"):
+        assert f'href="/translate/{locale}/"' in html
+    assert html.count("<meter") == 6
+
+
+def test_index_with_latin1_catalog_shows_its_error_with_line(translator_client, copy_layout):
+    path = copy_layout.catalog("fr")
+    text = path.read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "é" in row)
+    # "é" as an editor saving in Latin-1 writes it: a byte that is not UTF-8.
+    path.write_bytes(text.encode("utf-8").replace("é".encode(), "é".encode("latin-1")))
+    html = translator_client.get("/translate/").get_data(as_text=True)
+    assert f"{path}:{line}: byte 0x" in html
+
+
+def test_locale_page_with_unreadable_catalog_shows_its_error_with_line(translator_client,
+                                                                        broken_fr):
+    response = translator_client.get("/translate/fr/")
+    assert response.status_code == 200
+    assert f"{broken_fr}: invalid syntax: unterminated" in response.get_data(as_text=True)
+
+
+def test_letter_preview_with_unreadable_catalog_shows_its_error_with_line(translator_client,
+                                                                          broken_fr):
+    response = translator_client.get(f"/translate/fr/{SLUG}/letters/rok-mou")
+    assert response.status_code == 404
+    assert f"{broken_fr}: invalid syntax: unterminated" in response.get_data(as_text=True)
+
+
+def test_petition_preview_with_unreadable_catalog_shows_its_error_with_line(translator_client,
+                                                                            broken_fr):
+    response = translator_client.get(f"/translate/fr/{SLUG}/petition")
+    assert response.status_code == 404
+    assert f"{broken_fr}: invalid syntax: unterminated" in response.get_data(as_text=True)
+
+
+def test_letter_preview_with_unreadable_catalog_leaves_other_languages(translator_client,
+                                                                       broken_fr):
+    response = translator_client.get(f"/translate/de/{SLUG}/letters/rok-mou")
+    assert response.status_code == 200
+
+
+def test_highlighted_page_with_unreadable_catalog_still_renders(translator_client, broken_fr):
+    response = translator_client.get("/fr/?i18n=highlight")
+    assert response.status_code == 200

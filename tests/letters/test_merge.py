@@ -180,3 +180,15 @@ def test_translation_without_its_locator_placeholder_is_named(engine, demo, sign
     (folder / "messages.mo").unlink()
     with pytest.raises(LetterError, match=r"placeholder %\(locator\)s"):
         engine.letter_html(demo, "emb-us", signer, locale="zh_Hans")
+
+
+def test_letter_language_with_broken_catalog_names_one_line(engine, demo, signer, demo_locales):
+    folder = demo_locales / "ko" / "LC_MESSAGES"
+    (folder / "messages.mo").unlink()
+    po = folder / "messages.po"
+    text = po.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr "y\n'
+    po.write_text(text, encoding="utf-8")
+    line = len(text.splitlines())
+    with pytest.raises(LetterError) as raised:
+        engine.letter_html(demo, "emb-us", signer, locale="ko")
+    assert str(raised.value) == f"{po}:{line}: unterminated or badly escaped string"
