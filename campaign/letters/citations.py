@@ -183,13 +183,22 @@ def group_citations(html: str) -> str:
     """Citations in a row become one call ("¹,²,³") and one footnote holding their notes: it
     reads better, and WeasyPrint lays out the footnote area once per footnote, not per note.
     A call that follows a word is bound to it, so that a line never starts with a call."""
-    return _CALL_AFTER_WORD.sub(WORD_JOINER, _CITE_RUN.sub(_merge_run, html))
+    return _CALL.sub(_bound_to_word, _CITE_RUN.sub(_merge_run, html))
 
 
 # U+2060 WORD JOINER forbids a line break on either side of it (UAX #14, rule LB11) and draws
 # nothing. Between "。" or "torture.”" and the call that follows, lines may otherwise break.
 WORD_JOINER = "\u2060"
-_CALL_AFTER_WORD = re.compile(r'(?<=\S)(?=<span class="footnote" data-n=|<sup class="cite-ref">)')
+# The pattern starts with the call, not with a look-behind at the character before it: it is
+# then looked for as a string, not tried at every character of the letter.
+_CALL = re.compile(r'<(?:span class="footnote" data-n=|sup class="cite-ref">)')
+
+
+def _bound_to_word(match: re.Match[str]) -> str:
+    start = match.start()
+    if start and not match.string[start - 1].isspace():
+        return WORD_JOINER + match.group(0)
+    return match.group(0)
 
 
 @dataclass
