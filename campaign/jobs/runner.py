@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -89,9 +90,10 @@ class JobContext:
         self.params: dict[str, Any] = dict(job.params or {})
         self.campaign_slug = job.campaign_slug
         self.created_by = job.created_by
-        # The same parameters always write to the same folder, so re-running a finished job
-        # replaces its output rather than leaving copies behind.
-        self.output_dir = jobs_dir() / (job.campaign_slug or "_") / f"{job.kind}-{job.key[:16]}"
+        # Each job writes to a folder of its own: the packet that was delivered last month can
+        # still be fetched after a newer one is built with the same parameters. A job resumed
+        # after its process died keeps its id, and so its folder.
+        self.output_dir = jobs_dir() / (job.campaign_slug or "_") / f"{job.kind}-{job.id}"
         self._on_progress = on_progress
         self._last_write = 0.0
         self.done = 0
@@ -111,6 +113,18 @@ class JobContext:
         with _database().session() as session:
             session.execute(update(Job).where(Job.id == self.job_id).values(
                 progress_done=self.done, progress_total=self.total, heartbeat_at=utcnow()))
+
+
+def remove_outputs(campaign_slug: str) -> int:
+    """Deletes the files every job of a campaign wrote (packets, exports and mail merges hold
+    signers' names and addresses); returns how many. Their jobs stay listed, with nothing left
+    to download."""
+    folder = jobs_dir() / campaign_slug
+    if not folder.is_dir():
+        return 0
+    removed = sum(1 for path in folder.rglob("*") if path.is_file())
+    shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def submit(kind: str, params: dict[str, Any], *, campaign_slug: str | None = None,

@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from campaign import jobs
 from campaign.app_context import database
 from campaign.content.model import Campaign
 from campaign.signatures import mail as mailer
@@ -638,8 +639,11 @@ def anonymize(campaign: Campaign, *, today: dt.date, dry_run: bool = False,
                     token_version=Signature.token_version + 1)
             .execution_options(synchronize_session=False)
         )
+        # The campaign's packets, exports and mail merges hold the same names and addresses.
+        files = jobs.remove_outputs(campaign.slug)
         audit.record(session, "signatures.anonymized", campaign_slug=campaign.slug,
-                     actor="cli", count=len(ids), forced=bool(force and today < until))
+                     actor="cli", count=len(ids), forced=bool(force and today < until),
+                     job_files_removed=files)
     return len(ids)
 
 

@@ -91,3 +91,21 @@ def test_anonymize_force_refuses_open_campaign(sig_app, sig_client, outbox, monk
 
 def test_retention_ends_after_close_plus_retention_days(campaign):
     assert service.retention_ends(campaign) == campaign.closes + dt.timedelta(days=180)
+
+
+def test_anonymize_removes_the_campaigns_exported_files(sig_app, sig_client, outbox,
+                                                        after_retention):
+    from pathlib import Path
+
+    from campaign import jobs
+    from campaign.organizer import service as organizer
+
+    sign_and_confirm(sig_client, outbox)
+    with sig_app.app_context():
+        campaign = sig_app.extensions["campaign.library"].get("stop-forced-repatriation")
+        export = jobs.wait(organizer.request_export(campaign, by="org@example.org"))
+    assert "jane@example.org" in Path(export.output_path).read_text(encoding="utf-8")
+    result = sig_app.test_cli_runner().invoke(
+        args=["anonymize", "--campaign", "stop-forced-repatriation"])
+    assert result.exit_code == 0, result.output
+    assert not Path(export.output_path).exists()
