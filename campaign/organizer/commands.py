@@ -212,7 +212,7 @@ def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: 
 @click.option("--campaign", "slug", required=True)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def signatures_import(slug: str, file: Path) -> None:
-    """Add paper signatures from a CSV (columns name, email, country, city, date)."""
+    """Add paper signatures from a CSV (columns name, email, country, city, date, show_name)."""
     campaign = _campaign(slug)
     try:
         report = import_paper_signatures(campaign, file)

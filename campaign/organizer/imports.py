@@ -1,4 +1,5 @@
-"""Paper signatures in: a CSV (name, email, country, city, date) checked with the signing rules."""
+"""Paper signatures in: a CSV (name, email, country, city, date, show_name) checked with the
+signing rules."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from campaign.storage import audit
 from campaign.storage.base import utcnow
 from campaign.storage.csvfiles import CsvFileError, Record, read_records, read_text
 
-IMPORT_COLUMNS = ("name", "email", "country", "city", "date")
+IMPORT_COLUMNS = ("name", "email", "country", "city", "date", "show_name")
+# A paper form's box "my name may be shown": ticked, not ticked, or no such box (an empty cell).
+_YES = {"yes", "y", "true", "1", "x"}
+_NO = {"no", "n", "false", "0", ""}
 MILESTONES = (25, 50, 75, 100)
 
 
@@ -69,8 +73,9 @@ def _read_records(path: Path) -> list[Record]:
 
 def import_paper_signatures(campaign: Campaign, path: Path, *,
                             today: dt.date | None = None) -> ImportReport:
-    """Adds the rows of a CSV of paper signatures (columns name, email, country, city, date) as
-    confirmed signatures from paper, each checked with the same rules as the web form.
+    """Adds the rows of a CSV of paper signatures (columns name, email, country, city, date, and
+    show_name when the paper form asked whether the name may be shown: without a "yes" it is not)
+    as confirmed signatures from paper, each checked with the same rules as the web form.
 
     A person who signed already — online or in an earlier import — is skipped: the database's
     unique (campaign, email key) decides, row by row in a savepoint, so two imports running at
@@ -86,7 +91,8 @@ def import_paper_signatures(campaign: Campaign, path: Path, *,
     missing = [c for c in ("name", "email", "country", "date") if c not in header]
     if missing:
         raise PaperImportError(f"{path}:1: missing column(s): {', '.join(missing)} "
-                               f"(expected {', '.join(IMPORT_COLUMNS)})")
+                               f"(expected {', '.join(IMPORT_COLUMNS)}; city and show_name may be "
+                               "left out)")
     with database().session() as session:
         before = add_to_counters(session, campaign.slug, "")
         for record in records[1:]:
@@ -118,12 +124,17 @@ def import_paper_signatures(campaign: Campaign, path: Path, *,
             except InvalidSignature as exc:
                 report.rejected.append((line, f"{exc.field}: {exc.message}"))
                 continue
+            consent = (row.get("show_name") or "").strip().lower()
+            if consent not in _YES | _NO:
+                report.rejected.append((line, f"show_name: {_shorten(consent)!r} is neither yes "
+                                              "nor no (leave it empty if the form had no box)"))
+                continue
             try:
                 with session.begin_nested():
                     session.add(Signature(
                         campaign_slug=campaign.slug, status=CONFIRMED, source=PAPER,
                         email=signer.email, email_key=signer.email_key, name=signer.name,
-                        country=signer.country, city=signer.city, show_name=False,
+                        country=signer.country, city=signer.city, show_name=consent in _YES,
                         recipient_id=campaign.default_recipient_for(signer.country).id,
                         locale=campaign.source_language, created_at=utcnow(),
                         confirmed_at=confirmed_at))

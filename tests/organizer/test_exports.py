@@ -291,3 +291,19 @@ def test_export_tells_who_asked_for_news(app, runner, add_signatures, tmp_path):
     with out.open(encoding="utf-8", newline="") as handle:
         asked = {row["name"]: row["updates"] for row in csv.DictReader(handle)}
     assert asked == {"Wants News": "True", "No News": "False"}
+
+
+def test_import_show_name_yes_lets_the_name_be_shown(app, runner, tmp_path):
+    _import(runner, tmp_path, "name,email,country,city,date,show_name\n"
+                              "Lee Min,lee@example.org,KR,Seoul,2026-10-02,yes\n"
+                              "Park Ji,park@example.org,KR,Seoul,2026-10-02,\n")
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        shown = {s.email_key: s.show_name for s in session.query(Signature)}
+    assert shown == {"lee@example.org": True, "park@example.org": False}
+
+
+def test_import_show_name_neither_yes_nor_no_is_rejected(app, runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date,show_name\n"
+                                             "Lee Min,lee@example.org,KR,Seoul,2026-10-02,maybe\n")
+    assert f"{path}:2: show_name: 'maybe' is neither yes nor no" in result.output
+    assert result.exit_code == 1
