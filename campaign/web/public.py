@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date, format_percent, pgettext
+from flask_babel import get_locale as get_babel_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -163,6 +164,13 @@ def campaigns(locale: str):
                            languages=_languages(None))
 
 
+def _percent(share: float) -> str:
+    """The share of the goal as the language writes a percentage ("12.3%", "12,3 %"), with a
+    decimal at most, as the page's script writes it when the count moves."""
+    pattern = get_babel_locale().percent_formats[None].pattern
+    return format_percent(share, pattern.replace("0", "0.#", 1))
+
+
 def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int = 200,
                    notice: str = ""):
     petition = render_petition(campaign, locale, current_app.config["LOCALES_DIR"])
@@ -172,7 +180,7 @@ def _petition_page(campaign: Campaign, locale: str, form: SignForm, status: int 
     return render_template(
         "public/petition.html",
         campaign=campaign, petition=petition, form=form, count=count,
-        percent=format_percent(min(1.0, count.count / goal), "#,##0.#%"),
+        percent=_percent(min(1.0, count.count / goal)),
         chart=_chart(count.by_country, _country_names(locale)),
         recent=service.recent_signers(campaign.slug),
         country_names=_country_names(locale),

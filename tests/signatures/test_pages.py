@@ -230,3 +230,9 @@ def test_email_field_reads_left_to_right_on_arabic_page(client):
     page = client.get("/ar/c/stop-forced-repatriation/").get_data(as_text=True)
     assert re.search(r'<input[^>]*dir="ltr"[^>]*id="email"|<input[^>]*id="email"[^>]*dir="ltr"',
                      page)
+
+
+def test_petition_page_writes_the_share_of_the_goal_as_french_does(client):
+    page = client.get("/fr/c/stop-forced-repatriation/").get_data(as_text=True)
+    label = re.search(r'<p class="goal" id="goal-label"[^>]*>([^<]*)</p>', page)[1]
+    assert label.startswith("0\u00a0%")
