@@ -1,7 +1,17 @@
-// Enhancement only: the page is complete without it. Polls the count API every 30 s and updates
-// the number, the progress bar and the share of the goal; stops polling while the tab is hidden.
+// Enhancement only: the page is complete without it. Shows signing times in the visitor's own
+// time zone. Polls the count API every 30 s and updates the number, the progress bar and the
+// share of the goal; stops polling while the tab is hidden.
 (function () {
   "use strict";
+  // Signing times are written in UTC by the server; the visitor reads them in their own time.
+  var local = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+                                      { dateStyle: "short", timeStyle: "short" });
+  Array.prototype.forEach.call(document.querySelectorAll(".recent-list time[datetime]"),
+    function (time) {
+      var when = new Date(time.getAttribute("datetime"));
+      var shown = time.querySelector("bdi") || time;
+      if (!isNaN(when.getTime())) { shown.textContent = local.format(when); }
+    });
   var article = document.querySelector("[data-count-url]");
   var number = document.getElementById("count-number");
   if (!article || !number || !window.fetch) { return; }

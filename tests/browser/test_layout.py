@@ -84,3 +84,29 @@ def test_korean_petition_breaks_lines_between_words_on_a_phone(live_app, page):
     page.set_viewport_size(PHONE)
     page.goto(f"{live_app.config['LIVE_URL']}/ko/c/{SLUG}/")
     assert page.evaluate(SPLIT_WORDS) == []
+
+
+def test_recent_signing_times_show_in_the_visitors_time_zone(live_app, browser):
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Seoul")
+    page = context.new_page()
+    base = live_app.config["LIVE_URL"]
+    page.goto(f"{base}/en/c/{SLUG}/")
+    page.fill("#name", "Amélie Dupont")
+    page.fill("#email", "amelie@example.org")
+    page.select_option("#country", "FR")
+    page.check("#show_name")
+    page.check("#consent")
+    page.click("#sign-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/check-your-email(#sign)?$"))
+    page.goto(link_in_outbox(live_app, "confirm"))
+    page.click("#confirm-form button[type=submit]")
+    page.goto(f"{base}/en/c/{SLUG}/")
+    time = page.locator(".recent-list time").first
+    utc = time.get_attribute("datetime")
+    shown = time.inner_text()
+    expected = page.evaluate(
+        """d => new Intl.DateTimeFormat("en", {dateStyle: "short", timeStyle: "short",
+                                                timeZone: "Asia/Seoul"}).format(new Date(d))""",
+        utc)
+    context.close()
+    assert "UTC" not in shown and shown == expected

@@ -152,6 +152,12 @@ def test_petition_page_shows_recent_signer_who_opted_in(sig_client, outbox):
     assert "Zoë Shown" in page
 
 
+def test_petition_page_says_recent_signing_times_are_utc(sig_client, outbox):
+    sign_and_confirm(sig_client, outbox, name="Zoë Shown", show_name="y")
+    page = sig_client.get(PETITION).get_data(as_text=True)
+    assert re.search(r'<time datetime="[^"]+Z"><bdi>[^<]+ UTC</bdi></time>', page)
+
+
 def test_petition_page_hides_signer_who_did_not_opt_in(sig_client, outbox):
     sign_and_confirm(sig_client, outbox, name="Hidden Person", show_name=None)
     assert "Hidden Person" not in sig_client.get(PETITION).get_data(as_text=True)
