@@ -168,3 +168,12 @@ def test_confirm_page_after_confirming_links_to_own_page(sig_client, outbox):
     privacy = sig_client.post(link).location.removesuffix("/thanks")
     page = sig_client.get(link).get_data(as_text=True)
     assert f'href="{privacy}"' in page
+
+
+def test_thanks_page_names_the_recipient_on_a_line_of_its_own(sig_client, outbox):
+    sig_client.post("/fr/c/stop-forced-repatriation/", data=form(country="FR"))
+    thanks = sig_client.post(link_in(outbox.last_text(), "confirm")).location
+    page = sig_client.get(thanks).get_data(as_text=True)
+    # Not "une lettre à Ambassade de …": French would need an article.
+    assert '<p class="letter-recipient">Destinataire\u00a0: Ambassade' in page
+    assert "à Ambassade" not in page
