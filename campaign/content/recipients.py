@@ -76,7 +76,9 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
             row_problems.append(f"country_code '{code}' is not an ISO 3166-1 alpha-2 code")
         language = values["language"]
         if language and not is_language_tag(language):
-            row_problems.append(f"language '{language}' is not a BCP 47 tag (e.g. en, zh-Hans)")
+            # "xx" is a well-formed tag: what is wrong is that no language has it.
+            row_problems.append(f"language '{language}' is not a known language (write a BCP 47 "
+                                "tag such as en, zh-Hans)")
         verified = values["verified"].lower()
         if verified not in _VERIFIED:
             row_problems.append(f"verified '{values['verified']}' must be yes or no")
