@@ -85,8 +85,9 @@ def too_many_requests(error):
 
 def _counts_toward_sign_limit(response) -> bool:
     """A form sent back with errors is not counted: a person correcting a field should not
-    run into the limit, and it wrote nothing and sent no mail."""
-    return response.status_code != 400
+    run into the limit, and it wrote nothing and sent no mail. An address the mail server
+    refused is counted: it was stored, and a mail server was talked to, before it came back."""
+    return response.status_code != 400 or bool(g.get("sign_reached_mail_server"))
 
 
 def _campaign(slug: str) -> Campaign:
@@ -241,6 +242,7 @@ def sign(locale: str, slug: str):
                                text=_("It no longer accepts signatures. Thank you for your "
                                       "support.")), 409
     except AddressNotSupported:
+        g.sign_reached_mail_server = True
         form.email.errors.append(_(
             "Our mail server cannot deliver to an address with characters other than Latin "
             "letters before the @. Please use another email address."))

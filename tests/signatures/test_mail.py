@@ -121,3 +121,15 @@ def test_outbox_writes_non_ascii_address_as_utf8_not_encoded_word(app):
     app.test_client().post(PETITION, data=form(email="jörg@bücher.de"))
     [path] = Path(app.config["OUTBOX_DIR"]).glob("*.eml")
     assert "\nTo: jörg@xn--bcher-kva.de\n" in path.read_bytes().decode("utf-8")
+
+
+def test_smtp_refused_address_counts_toward_the_sign_limit(make_app, ascii_smtp_server):
+    # Each attempt stored a row and talked to the mail server: repeated, it is limited.
+    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{ascii_smtp_server.port}",
+                   MAIL_FROM="petition@campaign.example", RATELIMIT_ENABLED=True,
+                   SIGN_RATE_LIMIT="2 per minute", RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=f"jörg{i}@bücher.de"),
+                         environ_base={"REMOTE_ADDR": "203.0.113.21"}).status_code
+             for i in range(3)]
+    assert codes == [400, 400, 429]
