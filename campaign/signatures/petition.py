@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from campaign.content.model import Campaign, Source
 from campaign.content.templates import make_sandbox
+from campaign.i18n.formats import FormatSafeTranslations
 from campaign.letters.citations import format_locator
 
 
@@ -40,7 +41,10 @@ def translations(locales_dir: str, locale: str) -> NullTranslations:
     key = (locales_dir, locale, stamp)
     with _lock:
         if key not in _translations:
-            _translations[key] = Translations.load(locales_dir, [locale])
+            # As the site's own strings are: a translation that cannot be formatted shows the
+            # source sentence instead of taking the petition page down.
+            _translations[key] = FormatSafeTranslations(
+                Translations.load(locales_dir, [locale]), locale)
         return _translations[key]
 
 

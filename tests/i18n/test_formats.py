@@ -135,3 +135,21 @@ def test_page_with_stray_percent_in_translation_logs_locale_and_msgid(stray_fr_s
         stray_fr_site.test_client().get("/fr/")
     assert any(r.getMessage().startswith(f"fr: the translation {STRAY!r} of {GOAL!r}")
                for r in caplog.records)
+
+
+COI = ("In 2014 a United Nations Commission of Inquiry found that many North Koreans who have "
+       "fled to China “should be recognized as refugees fleeing persecution or refugees sur "
+       "place”.")
+
+
+def test_petition_with_stray_percent_in_its_translation_shows_the_source(make_app, copy_layout):
+    # The petition's own sentences go through a catalog of their own, not Flask-Babel's.
+    path = copy_layout.catalog("fr")
+    catalog = catalogs.read(path)
+    catalog.get(COI).string = "En 2014, 80 % des personnes…"
+    path.write_bytes(catalogs.serialize(catalog))
+    catalogs.compile_catalog(copy_layout, "fr")
+    app = make_app(LOCALES_DIR=str(copy_layout.locales_dir))
+    response = app.test_client().get("/fr/c/stop-forced-repatriation/")
+    assert response.status_code == 200
+    assert "In 2014 a United Nations Commission of Inquiry" in response.get_data(as_text=True)
