@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 import time
@@ -117,19 +118,29 @@ class CampaignLibrary:
     def __init__(self, letters_dir: Path, recheck_seconds: float = 1.0):
         self.letters_dir = Path(letters_dir)
         self.recheck_seconds = recheck_seconds
-        self._cache: dict[str, tuple[float, Campaign]] = {}
-        self._failed: dict[str, tuple[float, list[Problem]]] = {}
+        self._cache: dict[str, tuple[str, Campaign]] = {}
+        self._failed: dict[str, tuple[str, list[Problem]]] = {}
         self._checked_at: dict[str, float] = {}
         self._slugs: tuple[float, list[str]] | None = None
         self._lock = threading.Lock()
 
-    def _stamp(self, slug: str) -> float:
+    def _stamp(self, slug: str) -> str:
+        """A fingerprint of the campaign's files: each one's name, modification time in
+        nanoseconds, size and inode. The newest modification time alone would miss a file put
+        back from a backup with its old time (``cp -p``, ``mv``), or written twice within one
+        tick of the clock."""
         directory = self.letters_dir / slug
         layout = self.letters_dir / LAYOUT_FOLDER
-        stamps = [p.stat().st_mtime for p in directory.rglob("*") if p.is_file()]
+        files = [p for p in directory.rglob("*") if p.is_file()]
         if layout.is_dir():
-            stamps += [p.stat().st_mtime for p in layout.rglob("*") if p.is_file()]
-        return max(stamps, default=0.0)
+            files += [p for p in layout.rglob("*") if p.is_file()]
+        digest = hashlib.sha256()
+        for path in sorted(files):
+            with contextlib.suppress(OSError):  # removed while being listed
+                info = path.stat()
+                digest.update(f"{path}\0{info.st_mtime_ns}\0{info.st_size}\0{info.st_ino}\n"
+                              .encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
 
     def slugs(self) -> list[str]:
         now = time.monotonic()
@@ -163,14 +174,20 @@ class CampaignLibrary:
                 return cached[1]
             raise ContentErrors(failed[1])
         if cached and cached[0] == stamp:
+            # The files are again those of the version that loaded (put back from a backup).
             with self._lock:
                 self._checked_at[slug] = now
+                if self._failed.pop(slug, None) is not None:
+                    log.info("campaign %s loads again", slug)
             return cached[1]
         try:
             campaign = load_campaign(self.letters_dir, slug)
         except ContentErrors as exc:
             with self._lock:
-                self._failed[slug] = (stamp, exc.problems)
+                # A slower read of files that have changed since must not undo a newer
+                # result: the failure is kept only if the files are still those it read.
+                if self._stamp(slug) == stamp:
+                    self._failed[slug] = (stamp, exc.problems)
                 self._checked_at[slug] = now
             if cached:
                 log.error("campaign %s has errors; serving its last version that loaded:\n%s",

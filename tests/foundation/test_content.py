@@ -179,6 +179,23 @@ def test_sources_nested_too_deeply_are_an_error_not_a_crash(tmp_path):
     assert problems and "nested too deeply" in problems[0].message
 
 
+def test_library_problems_clear_when_a_backup_is_put_back(letters_dir):
+    # cp -p or mv of the old file: its modification time is that of the version that loaded.
+    import shutil
+
+    from campaign.content import CampaignLibrary
+
+    path = letters_dir / SLUG / "recipients.csv"
+    backup = letters_dir / "recipients.csv.bak"
+    shutil.copy2(path, backup)
+    library = CampaignLibrary(letters_dir, recheck_seconds=0)
+    library.get(SLUG)
+    _break_recipients(letters_dir)
+    assert library.problems(SLUG)
+    shutil.copy2(backup, path)
+    assert library.problems(SLUG) == []
+
+
 def _break_recipients(letters_dir):
     """emb-fr's country code FR → FX, a typo on line 7 of the shipped recipients.csv."""
     import os
