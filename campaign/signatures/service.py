@@ -629,8 +629,13 @@ def anonymize(campaign: Campaign, *, today: dt.date, dry_run: bool = False,
                  Signature.anonymized_at.is_(None))
     with database().session() as session:
         ids = session.execute(select(Signature.id).where(*selection)).scalars().all()
-        if dry_run or not ids:
-            return len(ids)
+    if dry_run:
+        return len(ids)
+    if not ids:
+        # Anonymised before (by a release that left the job files behind): the files still go.
+        jobs.remove_outputs(campaign.slug)
+        return 0
+    with database().session() as session:
         session.execute(
             update(Signature).where(*selection)
             .values(name="", email=None, city="", postcode="", message="", show_name=False,
@@ -639,11 +644,11 @@ def anonymize(campaign: Campaign, *, today: dt.date, dry_run: bool = False,
                     token_version=Signature.token_version + 1)
             .execution_options(synchronize_session=False)
         )
-        # The campaign's packets, exports and mail merges hold the same names and addresses.
-        files = jobs.remove_outputs(campaign.slug)
         audit.record(session, "signatures.anonymized", campaign_slug=campaign.slug,
-                     actor="cli", count=len(ids), forced=bool(force and today < until),
-                     job_files_removed=files)
+                     actor="cli", count=len(ids), forced=bool(force and today < until))
+    # Once the signatures are anonymised for good: the campaign's packets, exports and mail
+    # merges hold the same names and addresses.
+    jobs.remove_outputs(campaign.slug)
     return len(ids)
 
 

@@ -109,3 +109,24 @@ def test_anonymize_removes_the_campaigns_exported_files(sig_app, sig_client, out
         args=["anonymize", "--campaign", "stop-forced-repatriation"])
     assert result.exit_code == 0, result.output
     assert not Path(export.output_path).exists()
+
+
+def test_anonymize_run_again_still_removes_files_left_behind(sig_app, sig_client, outbox,
+                                                             after_retention):
+    # A campaign anonymised by a release that kept the job files: nothing to anonymise, and
+    # the files still go.
+    from pathlib import Path
+
+    from campaign import jobs
+    from campaign.organizer import service as organizer
+
+    sign_and_confirm(sig_client, outbox)
+    sig_app.test_cli_runner().invoke(args=["anonymize", "--campaign", "stop-forced-repatriation"])
+    with sig_app.app_context():
+        campaign = sig_app.extensions["campaign.library"].get("stop-forced-repatriation")
+        export = jobs.wait(organizer.request_export(campaign, by="org@example.org"))
+    assert Path(export.output_path).exists()
+    result = sig_app.test_cli_runner().invoke(
+        args=["anonymize", "--campaign", "stop-forced-repatriation"])
+    assert result.exit_code == 0 and "0 signature(s)" in result.output
+    assert not Path(export.output_path).exists()
