@@ -68,6 +68,10 @@ def _process_alive(worker: str | None) -> bool:
     return True
 
 
+# The job kinds whose every run keeps its own output (see JobContext).
+KEPT_OUTPUTS = frozenset({"packet", "packets"})
+
+
 def job_key(kind: str, params: dict[str, Any]) -> str:
     canonical = json.dumps({"kind": kind, "params": params}, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -90,10 +94,13 @@ class JobContext:
         self.params: dict[str, Any] = dict(job.params or {})
         self.campaign_slug = job.campaign_slug
         self.created_by = job.created_by
-        # Each job writes to a folder of its own: the packet that was delivered last month can
-        # still be fetched after a newer one is built with the same parameters. A job resumed
-        # after its process died keeps its id, and so its folder.
-        self.output_dir = jobs_dir() / (job.campaign_slug or "_") / f"{job.kind}-{job.id}"
+        # A packet is what was delivered: each packet job writes to a folder of its own, so
+        # last month's can still be fetched after a newer one is built. Exports and mail
+        # merges are working copies of signers' data: run again with the same parameters, they
+        # replace the earlier copy rather than pile up. A job resumed after its process died
+        # keeps its id, and so its folder.
+        name = job.id if job.kind in KEPT_OUTPUTS else job.key[:16]
+        self.output_dir = jobs_dir() / (job.campaign_slug or "_") / f"{job.kind}-{name}"
         self._on_progress = on_progress
         self._last_write = 0.0
         self.done = 0

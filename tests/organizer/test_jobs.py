@@ -53,8 +53,20 @@ def test_job_submitted_twice_while_queued_is_one_job(app):
     assert first == second
 
 
-def test_finished_job_run_again_keeps_the_earlier_output(app, add_signatures):
+def test_packet_built_again_keeps_the_earlier_packet(app, campaign, add_signatures):
     # The packet delivered last month can still be fetched after a newer one is built.
+    add_signatures([("One", True)])
+    with app.app_context():
+        first = jobs.wait(service.request_packet(campaign, "emb-kr", by="org@example.org"))
+        add_signatures([("Two", True)])
+        second = jobs.wait(service.request_packet(campaign, "emb-kr", by="org@example.org"))
+    first_csv, second_csv = Path(first.files[1]), Path(second.files[1])
+    assert "Two" not in first_csv.read_text(encoding="utf-8")
+    assert "Two" in second_csv.read_text(encoding="utf-8")
+
+
+def test_export_run_again_replaces_the_earlier_copy(app, add_signatures):
+    # A working copy of signers' data: a new one replaces the old rather than piling up.
     add_signatures([("One", True)])
     params = {"campaign": SLUG, "format": "csv", "status": "confirmed", "bom": False}
     with app.app_context():
@@ -62,7 +74,7 @@ def test_finished_job_run_again_keeps_the_earlier_output(app, add_signatures):
         add_signatures([("Two", True)])
         second = jobs.wait(jobs.submit("export", params))
     assert first.id != second.id
-    assert "Two" not in Path(first.output_path).read_text(encoding="utf-8")
+    assert first.output_path == second.output_path
     assert "Two" in Path(second.output_path).read_text(encoding="utf-8")
 
 
