@@ -588,13 +588,16 @@ def count(slug: str) -> Count:
 
 
 def recent_signers(slug: str, limit: int = 10) -> list[RecentSigner]:
-    """The latest confirmed signers who chose to show their name. Ordered by id (signing order),
-    which walks the primary key backwards instead of sorting every confirmed row."""
+    """The latest confirmed signers who chose to show their name, online. Ordered by id (signing
+    order), which walks the primary key backwards instead of sorting every confirmed row. Paper
+    signers are left out: their consent is to be named to the recipients, their time of
+    signing is a day without an hour, and an import would fill the list at once."""
     with database().session() as session:
         rows = session.execute(
             select(Signature.name, Signature.country, Signature.confirmed_at)
             .where(Signature.campaign_slug == slug, Signature.status == CONFIRMED,
-                   Signature.show_name.is_(True), Signature.anonymized_at.is_(None))
+                   Signature.show_name.is_(True), Signature.anonymized_at.is_(None),
+                   Signature.source == ONLINE)
             .order_by(Signature.id.desc())
             .limit(limit)
         ).all()

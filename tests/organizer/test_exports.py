@@ -307,3 +307,10 @@ def test_import_show_name_neither_yes_nor_no_is_rejected(app, runner, tmp_path):
                                              "Lee Min,lee@example.org,KR,Seoul,2026-10-02,maybe\n")
     assert f"{path}:2: show_name: 'maybe' is neither yes nor no" in result.output
     assert result.exit_code == 1
+
+
+def test_import_show_name_yes_keeps_paper_signers_off_the_recent_list(app, runner, tmp_path):
+    _import(runner, tmp_path, "name,email,country,city,date,show_name\n"
+                              "Lee Min,lee@example.org,KR,Seoul,2026-10-02,yes\n")
+    page = app.test_client().get(f"/en/c/{SLUG}/").get_data(as_text=True)
+    assert "Lee Min" not in page
