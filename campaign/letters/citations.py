@@ -49,9 +49,10 @@ def format_name(name: Name) -> str:
 
 
 def format_source_date(date: SourceDate, locale: Locale, gettext: Gettext) -> str:
-    """The date in the letter's language, with only the precision the source has. Its spaces
-    do not break: a note or a Sources entry never ends a line with "9" and starts the next with
-    "October 2023"."""
+    """The date in the letter's language, with only the precision the source has. The spaces of
+    a date written here do not break: a note or a Sources entry never ends a line with "9" and
+    starts the next with "October 2023". A date the source gives as free text is left as it
+    is, since it may be long."""
     locale = dates_locale(locale)
     if date.literal:
         text = date.literal
@@ -65,7 +66,7 @@ def format_source_date(date: SourceDate, locale: Locale, gettext: Gettext) -> st
         return ""
     if date.circa:
         text = gettext(terms.CIRCA) % {"date": text}
-    return text.replace(" ", "\u00a0")
+    return text if date.literal else text.replace(" ", "\u00a0")
 
 
 def format_locator(locator: str | None, label: str, gettext: Gettext) -> str:

@@ -90,3 +90,9 @@ def test_latin_title_in_arabic_sources_keeps_its_own_direction(engine, demo, sig
     assert re.search(r'<cite class="source-title" dir="ltr">[A-Z]', sources)
     assert "، " in sources  # fields are set apart with the Arabic comma
 
+
+
+def test_source_date_given_as_free_text_may_break():
+    date = SourceDate(literal="between the spring and the autumn of 1964")
+    assert format_source_date(date, Locale.parse("en"), str) == \
+        "between the spring and the autumn of 1964"
