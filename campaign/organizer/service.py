@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -81,6 +81,9 @@ class Dashboard:
     milestones: list[Milestone]
     recipients: list[RecipientStatus]
     delivered: DeliverySummary
+    # Confirmed signatures addressed to a recipient that recipients.csv no longer lists (it was
+    # removed or renamed after they signed): no packet reaches them until it is back.
+    unlisted: dict[str, int] = field(default_factory=dict)
 
 
 def dashboard(campaign: Campaign, *, locale: str = "en", days: int = 60) -> Dashboard:
@@ -125,8 +128,9 @@ def dashboard(campaign: Campaign, *, locale: str = "en", days: int = 60) -> Dash
                                   r.line)
                   for r in campaign.recipients.values()]
     percent = min(100.0, 100.0 * confirmed / campaign.goal) if campaign.goal else 0.0
+    unlisted = {rid: n for rid, n in per_recipient.items() if rid not in campaign.recipients}
     return Dashboard(confirmed, pending, campaign.goal, percent, per_day, by_country,
-                     milestones, recipients, summary)
+                     milestones, recipients, summary, unlisted)
 
 
 # --- the delivery log ---------------------------------------------------------------------------

@@ -161,3 +161,19 @@ def test_letter_preview_header_keeps_its_container(organizer_client):
     page = organizer_client.get(f"/letters/{SLUG}/emb-gb").get_data(as_text=True)
     header = page[page.index('<header class="site-header">'):page.index("</header>")]
     assert 'class="header-inner"' in header
+
+
+def test_dashboard_warns_of_signatures_addressed_to_a_recipient_no_longer_listed(
+        organizer_client, add_signatures):
+    # Signed while the campaign listed "emb-xx", which recipients.csv has since lost.
+    add_signatures([("A", True, "FR"), ("B", True, "FR")], recipient="emb-xx")
+    page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+    assert "2 confirmed signatures are addressed to emb-xx, which recipients.csv no longer" \
+        " lists" in page
+
+
+def test_dashboard_has_no_such_warning_when_every_recipient_is_listed(organizer_client,
+                                                                      add_signatures):
+    add_signatures([("A", True, "KR")])
+    page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
+    assert "no longer lists" not in page
