@@ -6,8 +6,10 @@ FlaskGroup lists them beside its own.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 
 import click
 import sqlalchemy.exc
@@ -45,8 +47,26 @@ class CampaignGroup(FlaskGroup):
             if signum == signal.SIGINT and sys.stderr.isatty():
                 click.echo(err=True)  # ends the line the terminal's "^C" was echoed on
             click.echo("Interrupted", err=True)
+            # What the command had started is cleaned up by now (every finally and with on
+            # the way here has run). Leaving the interpreter runs multiprocessing's exit
+            # handlers, which can wait forever on a pool a signal cut off half-way through its
+            # own shutdown: past a few seconds the process ends without them.
+            _exit_within(_EXIT_GRACE_SECONDS, 128 + signum)
             # 128 + the signal's number, as the shell reports a process the signal killed.
             raise click.exceptions.Exit(128 + signum) from None
+
+
+_EXIT_GRACE_SECONDS = 10
+
+
+def _exit_within(seconds: float, status: int) -> None:
+    def leave() -> None:
+        sys.stderr.flush()
+        os._exit(status)
+
+    timer = threading.Timer(seconds, leave)
+    timer.daemon = True
+    timer.start()
 
 
 def _database_problem(ctx: click.Context, exc: sqlalchemy.exc.DBAPIError) -> str:
