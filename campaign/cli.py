@@ -51,7 +51,8 @@ class CampaignGroup(FlaskGroup):
             # the way here has run). Leaving the interpreter runs multiprocessing's exit
             # handlers, which can wait forever on a pool a signal cut off half-way through its
             # own shutdown: past a few seconds the process ends without them.
-            _exit_within(_EXIT_GRACE_SECONDS, 128 + signum)
+            if interrupts.installed():
+                _exit_within(_EXIT_GRACE_SECONDS, 128 + signum)
             # 128 + the signal's number, as the shell reports a process the signal killed.
             raise click.exceptions.Exit(128 + signum) from None
 

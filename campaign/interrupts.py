@@ -36,6 +36,12 @@ def handle_signals() -> None:
     signal.signal(signal.SIGINT, _on_signal)
 
 
+def installed() -> bool:
+    """Whether this process is the ``campaign`` command with its handlers (not, say, a test
+    invoking a command in its own process)."""
+    return _main_pid == os.getpid()
+
+
 def _on_signal(signum: int, _frame) -> None:
     global _pending
     if os.getpid() != _main_pid:
