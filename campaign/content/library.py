@@ -175,18 +175,16 @@ class CampaignLibrary:
             raise ContentErrors(failed[1])
         if cached and cached[0] == stamp:
             # The files are again those of the version that loaded (put back from a backup).
-            with self._lock:
-                self._checked_at[slug] = now
-                if self._failed.pop(slug, None) is not None:
-                    log.info("campaign %s loads again", slug)
+            self._loaded(slug, cached, now)
             return cached[1]
         try:
             campaign = load_campaign(self.letters_dir, slug)
         except ContentErrors as exc:
+            # A slower read of files that have changed since must not undo a newer result:
+            # the failure is kept only if the files are still those it read.
+            unchanged = self._stamp(slug) == stamp
             with self._lock:
-                # A slower read of files that have changed since must not undo a newer
-                # result: the failure is kept only if the files are still those it read.
-                if self._stamp(slug) == stamp:
+                if unchanged:
                     self._failed[slug] = (stamp, exc.problems)
                 self._checked_at[slug] = now
             if cached:
@@ -195,13 +193,16 @@ class CampaignLibrary:
                 return cached[1]
             log.error("campaign %s has errors and cannot be served:\n%s", slug, exc)
             raise
-        with self._lock:
-            if slug in self._failed:
-                log.info("campaign %s loads again", slug)
-            self._failed.pop(slug, None)
-            self._cache[slug] = (stamp, campaign)
-            self._checked_at[slug] = now
+        self._loaded(slug, (stamp, campaign), now)
         return campaign
+
+    def _loaded(self, slug: str, version: tuple[str, Campaign], now: float) -> None:
+        """``version`` is what the campaign's files hold now: any errors recorded are gone."""
+        with self._lock:
+            if self._failed.pop(slug, None) is not None:
+                log.info("campaign %s loads again", slug)
+            self._cache[slug] = version
+            self._checked_at[slug] = now
 
     def problems(self, slug: str) -> list[Problem]:
         """The errors of the campaign's files as they are now (none when they load)."""
