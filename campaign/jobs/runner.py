@@ -122,16 +122,10 @@ class JobContext:
                 progress_done=self.done, progress_total=self.total, heartbeat_at=utcnow()))
 
 
-def remove_outputs(campaign_slug: str) -> int:
+def remove_outputs(campaign_slug: str) -> None:
     """Deletes the files every job of a campaign wrote (packets, exports and mail merges hold
-    signers' names and addresses); returns how many. Their jobs stay listed, with nothing left
-    to download."""
-    folder = jobs_dir() / campaign_slug
-    if not folder.is_dir():
-        return 0
-    removed = sum(1 for path in folder.rglob("*") if path.is_file())
-    shutil.rmtree(folder, ignore_errors=True)
-    return removed
+    signers' names and addresses). Their jobs stay listed, with nothing left to download."""
+    shutil.rmtree(jobs_dir() / campaign_slug, ignore_errors=True)
 
 
 def submit(kind: str, params: dict[str, Any], *, campaign_slug: str | None = None,
