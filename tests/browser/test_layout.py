@@ -22,11 +22,13 @@ def link_in_outbox(app, kind: str) -> str:
     return re.search(rf"http://\S+/{kind}/\S+", text).group(0)
 
 
-def sign(page, base: str, locale: str = "en") -> None:
+def sign(page, base: str, locale: str = "en", *, show_name: bool = False) -> None:
     page.goto(f"{base}/{locale}/c/{SLUG}/")
     page.fill("#name", "Amélie Dupont")
     page.fill("#email", "amelie@example.org")
     page.select_option("#country", "FR")
+    if show_name:
+        page.check("#show_name")
     page.check("#consent")
     page.click("#sign-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/check-your-email(#sign)?$"))
@@ -90,14 +92,7 @@ def test_recent_signing_times_show_in_the_visitors_time_zone(live_app, browser):
     context = browser.new_context(locale="en-GB", timezone_id="Asia/Seoul")
     page = context.new_page()
     base = live_app.config["LIVE_URL"]
-    page.goto(f"{base}/en/c/{SLUG}/")
-    page.fill("#name", "Amélie Dupont")
-    page.fill("#email", "amelie@example.org")
-    page.select_option("#country", "FR")
-    page.check("#show_name")
-    page.check("#consent")
-    page.click("#sign-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/check-your-email(#sign)?$"))
+    sign(page, base, show_name=True)
     page.goto(link_in_outbox(live_app, "confirm"))
     page.click("#confirm-form button[type=submit]")
     page.goto(f"{base}/en/c/{SLUG}/")
