@@ -58,25 +58,19 @@ def test_check_wrong_type_in_toml_names_line(make_app, letters_dir):
 
 def test_check_recipient_in_unknown_country_names_row(make_app, letters_dir):
     path = letters_dir / SLUG / "recipients.csv"
-    rows = path.read_text(encoding="utf-8").splitlines()
-    index = next(i for i, row in enumerate(rows) if row.startswith("emb-jp,"))
-    rows[index] = rows[index].replace(",JP,", ",XX,", 1)
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    line = _edit_recipient(path, "emb-jp", ",JP,", ",XX,")
     result = _check(make_app, letters_dir, SLUG)
     assert result.exit_code == 1
-    assert f"{path}:{index + 1}: recipient 'emb-jp': country_code 'XX' is not an ISO 3166-1" \
+    assert f"{path}:{line}: recipient 'emb-jp': country_code 'XX' is not an ISO 3166-1" \
         in result.output
 
 
 def test_check_recipient_in_unknown_language_names_row(make_app, letters_dir):
     path = letters_dir / SLUG / "recipients.csv"
-    rows = path.read_text(encoding="utf-8").splitlines()
-    index = next(i for i, row in enumerate(rows) if row.startswith("emb-jp,"))
-    rows[index] = rows[index].replace(",zh-Hans,", ",xx,", 1)
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    line = _edit_recipient(path, "emb-jp", ",zh-Hans,", ",xx,")
     result = _check(make_app, letters_dir, SLUG)
     assert result.exit_code == 1
-    assert f"{path}:{index + 1}: recipient 'emb-jp': language 'xx' is not a known language" \
+    assert f"{path}:{line}: recipient 'emb-jp': language 'xx' is not a known language" \
         in result.output
 
 
