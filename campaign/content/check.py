@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
 from campaign.content.errors import Problem
-from campaign.content.library import CAMPAIGN_FILE, load_campaign_with_problems
-from campaign.content.model import Campaign
+from campaign.content.library import (
+    CAMPAIGN_FILE,
+    campaign_from_files,
+    read_campaign_files,
+)
+from campaign.content.model import Campaign, Source
 from campaign.content.templates import cite_calls, make_sandbox
 from campaign.content.territories import country_codes
 
@@ -18,12 +23,24 @@ TERM_ENDING_DAYS = 60
 
 
 def check_campaign(letters_dir: Path, slug: str, today: dt.date | None = None) -> list[Problem]:
-    """Every problem in the campaign ``slug``; errors first are not guaranteed, file order is."""
-    campaign, problems = load_campaign_with_problems(letters_dir, slug)
+    """Every problem in the campaign ``slug``; errors first are not guaranteed, file order is.
+
+    A campaign whose files do not load is still checked as far as it can be: a mistake in
+    ``recipients.csv`` does not hide one in a template, so that one run names them all."""
+    files = read_campaign_files(letters_dir, slug)
+    problems = list(files.problems)
+    if files.values is None:
+        return problems
+    # Citations are checked against the sources only when every source could be read: a
+    # source on a broken line would otherwise be reported as unknown where it is cited.
+    sources = None if any(p.severity == "error" for p in files.source_problems) \
+        else files.sources
+    problems += _check_templates(files.directory, files.templates, sources,
+                                 files.values["sources"])
+    campaign = campaign_from_files(files)
     if campaign is None:
         return problems
-    return (problems + _check_templates(campaign) + _check_routing(campaign)
-            + _check_addresses(campaign)
+    return (problems + _check_routing(campaign) + _check_addresses(campaign)
             + _check_office_holders(campaign, today or dt.date.today()))
 
 
@@ -65,13 +82,14 @@ def _check_office_holders(campaign: Campaign, today: dt.date) -> list[Problem]:
     return problems
 
 
-def _check_templates(campaign: Campaign) -> list[Problem]:
+def _check_templates(directory: Path, templates: list[str],
+                     sources: Mapping[str, Source] | None, sources_file: str) -> list[Problem]:
+    """Syntax errors and citations of the templates; citations only if ``sources`` is known."""
     problems: list[Problem] = []
-    env = make_sandbox(campaign.directory)
+    env = make_sandbox(directory)
     cited: set[str] = set()
-    templates = [campaign.petition] + [letter.template for letter in campaign.letters]
     for name in templates:
-        path = campaign.directory / name
+        path = directory / name
         try:
             source = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -83,24 +101,21 @@ def _check_templates(campaign: Campaign) -> list[Problem]:
         except TemplateSyntaxError as exc:
             problems.append(Problem(path, exc.lineno, f"template error: {exc.message}"))
             continue
+        if sources is None:
+            continue
         for key, line in calls:
             if key is None:
                 problems.append(Problem(path, line, "cite() needs a source id as a literal string"))
-            elif key not in campaign.sources:
+            elif key not in sources:
                 problems.append(Problem(path, line, f"unknown source '{key}' (not in "
-                                                    f"{_sources_name(campaign)})"))
+                                                    f"{sources_file})"))
             else:
                 cited.add(key)
-    sources_path = campaign.directory / _sources_name(campaign)
-    for source in campaign.sources.values():
+    for source in (sources or {}).values():
         if source.id not in cited:
-            problems.append(Problem(sources_path, source.line,
+            problems.append(Problem(directory / sources_file, source.line,
                                     f"source '{source.id}' is never cited", "warning"))
     return problems
-
-
-def _sources_name(campaign: Campaign) -> str:
-    return campaign.sources_file
 
 
 def _check_routing(campaign: Campaign) -> list[Problem]:

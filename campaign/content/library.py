@@ -7,12 +7,14 @@ import hashlib
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from campaign.content.campaign_file import parse_campaign_file
 from campaign.content.errors import ContentError, ContentErrors, Problem
-from campaign.content.model import Campaign
+from campaign.content.model import Campaign, Recipient, Source
 from campaign.content.recipients import parse_recipients
 from campaign.content.sources import parse_sources
 from campaign.content.templates import LAYOUT_FOLDER
@@ -32,20 +34,45 @@ def list_campaign_slugs(letters_dir: Path) -> list[str]:
     )
 
 
-def load_campaign_with_problems(
-    letters_dir: Path, slug: str
-) -> tuple[Campaign | None, list[Problem]]:
-    """Loads a campaign, collecting every problem; the campaign is None if any is an error."""
+@dataclass(frozen=True)
+class CampaignFiles:
+    """What could be read of a campaign's files, and every problem found in them. ``values`` is
+    None if ``campaign.toml`` itself could not be read; the sources and recipients hold the rows
+    that could be read, even when others are wrong."""
+
+    directory: Path
+    values: dict[str, Any] | None
+    sources: dict[str, Source]
+    recipients: dict[str, Recipient]
+    problems: list[Problem]
+    source_problems: list[Problem]
+
+    @property
+    def templates(self) -> list[str]:
+        """The petition and letter templates named in ``campaign.toml`` that exist."""
+        if self.values is None:
+            return []
+        names = [self.values["petition"]] + [lt.template for lt in self.values["letters"]]
+        return [name for name in names if (self.directory / name).is_file()]
+
+
+def read_campaign_files(letters_dir: Path, slug: str) -> CampaignFiles:
+    """Reads ``campaign.toml``, the sources and the recipients, collecting every problem rather
+    than stopping at the first file that is wrong."""
     directory = letters_dir / slug
     path = directory / CAMPAIGN_FILE
+
+    def unread(problems: list[Problem]) -> CampaignFiles:
+        return CampaignFiles(directory, None, {}, {}, problems, [])
+
     if not path.is_file():
-        return None, [Problem(path, None, f"no campaign '{slug}' (file not found)")]
+        return unread([Problem(path, None, f"no campaign '{slug}' (file not found)")])
     try:
         values, problems = parse_campaign_file(path)
     except ContentError as exc:
-        return None, [exc.problem]
+        return unread([exc.problem])
     if not values:
-        return None, problems
+        return unread(problems)
     lines = values.pop("_lines")
     for key in ("petition",):
         if not (directory / values[key]).is_file():
@@ -67,9 +94,23 @@ def load_campaign_with_problems(
     if rule.kind and recipients and not any(r.kind == rule.kind for r in recipients.values()):
         problems.append(Problem(path, lines.of_key("kind", "default_recipient"),
                                 f"no recipient has kind '{rule.kind}'", "warning"))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    campaign = Campaign(
+    return CampaignFiles(directory, values, sources, recipients, problems, source_problems)
+
+
+def load_campaign_with_problems(
+    letters_dir: Path, slug: str
+) -> tuple[Campaign | None, list[Problem]]:
+    """Loads a campaign, collecting every problem; the campaign is None if any is an error."""
+    files = read_campaign_files(letters_dir, slug)
+    return campaign_from_files(files), files.problems
+
+
+def campaign_from_files(files: CampaignFiles) -> Campaign | None:
+    """The campaign read in ``files``, or None if any of its problems is an error."""
+    values = files.values
+    if values is None or any(p.severity == "error" for p in files.problems):
+        return None
+    return Campaign(
         slug=values["slug"],
         title=values["title"],
         summary=values["summary"],
@@ -81,15 +122,14 @@ def load_campaign_with_problems(
         organisation=values["organisation"],
         petition=values["petition"],
         retention_days=values["retention_days"],
-        default_recipient=rule,
+        default_recipient=values["default_recipient"],
         letters=values["letters"],
-        sources=MappingProxyType(sources),
-        recipients=MappingProxyType(recipients),
-        directory=directory,
+        sources=MappingProxyType(files.sources),
+        recipients=MappingProxyType(files.recipients),
+        directory=files.directory,
         sources_file=values["sources"],
         recipients_file=values["recipients"],
     )
-    return campaign, problems
 
 
 def load_campaign(letters_dir: Path, slug: str) -> Campaign:

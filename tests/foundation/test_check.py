@@ -236,3 +236,35 @@ def test_check_warns_of_recipient_without_source(make_app, letters_dir):
     result = _check(make_app, letters_dir, SLUG)
     assert (f"{path}:{_row_of(path, 'emb-la')}: warning: recipient 'emb-la': no "
             "source_url") in result.output
+
+
+def test_check_reports_template_error_behind_broken_recipients(make_app, letters_dir):
+    recipients = letters_dir / SLUG / "recipients.csv"
+    row = _edit_recipient(recipients, "emb-jp", ",JP,", ",XX,")
+    template = letters_dir / SLUG / "petition.html"
+    template.write_text("<p>fine</p>\n<p>{% trans %}unclosed</p>\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{recipients}:{row}: recipient 'emb-jp'" in result.output
+    assert f"{template}:2: template error" in result.output
+
+
+def test_check_reports_unknown_cite_behind_broken_recipients(make_app, letters_dir):
+    _edit_recipient(letters_dir / SLUG / "recipients.csv", "emb-jp", ",JP,", ",XX,")
+    template = letters_dir / SLUG / "letters" / "un.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, '<p>{{ cite("no-such-source") }}</p>')
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{template}:4: unknown source 'no-such-source'" in result.output
+
+
+def test_check_broken_source_is_not_reported_as_unknown_where_cited(make_app, letters_dir):
+    path = letters_dir / SLUG / "sources.json"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('"id": "cat-1984",\n    "type": "legislation"',
+                        '"id": "cat-1984",\n    "type": "law"', 1)
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('    "id": "cat-1984",')
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: source 'cat-1984' field 'type'" in result.output
+    assert "unknown source 'cat-1984'" not in result.output
