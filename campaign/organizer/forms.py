@@ -76,4 +76,8 @@ class RemoveUserForm(FlaskForm):
 
 
 class RemoveDeliveryForm(FlaskForm):
-    """Removing a delivery recorded by mistake: a POST with the CSRF token, nothing else."""
+    """Removing a delivery recorded by mistake: a POST from the dashboard; ``confirmed`` is
+    "yes" once the organizer has said yes (in the browser's dialog, or on the page that asks
+    when scripts do not run)."""
+
+    confirmed = HiddenField()

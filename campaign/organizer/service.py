@@ -195,6 +195,16 @@ def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.d
         return delivery.id
 
 
+def delivery_to_remove(campaign: Campaign, delivery_id: int) -> tuple[str, dt.date]:
+    """The recipient's id and the date of a delivery of this campaign, to ask before removing
+    it."""
+    with database().session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.campaign_slug != campaign.slug:
+            raise OrganizerError(_("There is no such delivery."))
+        return delivery.recipient_id, delivery.delivered_on
+
+
 def remove_delivery(campaign: Campaign, delivery_id: int, *, user_id: int | None) -> str:
     """Removes a delivery recorded by mistake, with its receipt scan; returns its recipient's
     id. The audit log keeps what was removed and by whom."""

@@ -406,10 +406,17 @@ def add_delivery(slug: str):
 @allow(*STAFF)
 def remove_delivery(slug: str, delivery_id: int):
     campaign = _campaign(slug)
-    if not RemoveDeliveryForm().validate():
+    form = RemoveDeliveryForm()
+    if not form.validate():
         abort(400)
     user = access.current_user()
     try:
+        if form.confirmed.data != "yes":
+            # Asked in the browser when scripts run; without them, on a page of its own.
+            recipient_id, delivered_on = service.delivery_to_remove(campaign, delivery_id)
+            return render_template("admin/remove_delivery.html", campaign=campaign,
+                                   delivery_id=delivery_id, recipient_id=recipient_id,
+                                   delivered_on=delivered_on, remove_form=form)
         recipient_id = service.remove_delivery(campaign, delivery_id,
                                                user_id=user.id if user else None)
     except service.OrganizerError as exc:

@@ -33,7 +33,7 @@
   window.setTimeout(poll, 1000);
 }());
 
-// Asks before a form marked data-confirm is sent (removing an account), and marks the answer in
+// Asks before a form marked data-confirm is sent (removing an account or a delivery), and marks the answer in
 // its "confirmed" field. Without JavaScript the server asks on a page of its own.
 (function () {
   "use strict";

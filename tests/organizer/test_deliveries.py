@@ -117,15 +117,28 @@ def test_delivery_before_campaign_opened_is_refused_by_service(app):
 def test_removed_delivery_leaves_the_log(app, organizer_client):
     _post(organizer_client, recipient="emb-fr")
     [delivery] = _deliveries(app)
-    response = organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
+    response = organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove",
+                                     data={"confirmed": "yes"})
     assert response.status_code == 302
     assert _deliveries(app) == []
+
+
+def test_removing_delivery_without_confirmation_asks_first(app, organizer_client):
+    _post(organizer_client, recipient="emb-fr")
+    [delivery] = _deliveries(app)
+    response = organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Remove the delivery to emb-fr on " in page
+    assert '<input type="hidden" name="confirmed" value="yes">' in page
+    assert len(_deliveries(app)) == 1
 
 
 def test_removed_delivery_leaves_the_public_summary(app, organizer_client):
     _post(organizer_client, recipient="emb-fr")
     [delivery] = _deliveries(app)
-    organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
+    organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove",
+                          data={"confirmed": "yes"})
     page = app.test_client().get(f"/en/c/{SLUG}/").get_data(as_text=True)
     assert "Delivered to" not in page
 
@@ -134,7 +147,8 @@ def test_removed_delivery_takes_its_receipt_along(app, organizer_client):
     _post(organizer_client, receipt=(io.BytesIO(PNG), "receipt.png"))
     [delivery] = _deliveries(app)
     stored = Path(app.instance_path) / "receipts" / delivery.receipt_file
-    organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
+    organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove",
+                          data={"confirmed": "yes"})
     assert not stored.exists()
 
 
@@ -143,7 +157,8 @@ def test_removing_delivery_of_another_campaign_is_refused(app, organizer_client)
     [delivery] = _deliveries(app)
     with app.app_context(), app.extensions["campaign.db"].session() as session:
         session.get(Delivery, delivery.id).campaign_slug = "another"
-    organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
+    organizer_client.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove",
+                          data={"confirmed": "yes"})
     assert len(_deliveries(app)) == 1
 
 
@@ -162,7 +177,8 @@ def test_removing_delivery_needs_csrf_token(make_app, login):
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/admin/login", data={"email": "org@example.org",
                                       "password": "correct horse battery", "csrf_token": token})
-    response = client.post(f"/admin/c/{SLUG}/deliveries/{delivery_id}/remove")
+    response = client.post(f"/admin/c/{SLUG}/deliveries/{delivery_id}/remove",
+                           data={"confirmed": "yes"})
     assert response.status_code == 400
     assert len(_deliveries(app)) == 1
 
@@ -173,7 +189,8 @@ def test_translator_cannot_remove_delivery(app, client, add_user, login, organiz
     translator = app.test_client()
     add_user("tr@example.org", "translator")
     login(translator, "tr@example.org")
-    response = translator.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove")
+    response = translator.post(f"/admin/c/{SLUG}/deliveries/{delivery.id}/remove",
+                               data={"confirmed": "yes"})
     assert response.status_code == 403
     assert len(_deliveries(app)) == 1
 
