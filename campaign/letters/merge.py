@@ -136,8 +136,18 @@ def address_lines(recipient: Recipient, locale: Locale) -> list[str]:
     else:
         lines += street
         lines += postal_line(code, pc, city, mail=True)
-    lines.append(country_name(code, locale, recipient.country).upper())
+    lines.append(_destination_country(recipient, locale).upper())
     return [line for line in lines if line.strip()]
+
+
+def _destination_country(recipient: Recipient, locale: Locale) -> str:
+    """The country line of the address. ``recipients.csv`` names the country in English, as
+    the organizer wants it written (often the official name: "Republic of Korea", where CLDR
+    has "South Korea"), so an English letter prints it; a letter in another language prints
+    CLDR's name in that language."""
+    if locale.language == "en" and recipient.country.strip():
+        return recipient.country
+    return country_name(recipient.country_code, locale, recipient.country)
 
 
 def salutation(recipient: Recipient, gettext: Gettext, pgettext: Pgettext) -> str:

@@ -38,6 +38,12 @@ def test_address_de_puts_postcode_before_city(demo):
     assert "10179 Berlin" in address_lines(demo.recipients["emb-de"], Locale.parse("en"))
 
 
+def test_address_country_in_english_is_the_recipients_file_name(shipped):
+    _engine, campaign = shipped
+    lines = address_lines(campaign.recipients["rok-mofa"], Locale.parse("en"))
+    assert lines[-1] == "REPUBLIC OF KOREA"
+
+
 def test_address_country_is_named_in_letter_language(demo):
     assert address_lines(demo.recipients["emb-de"], Locale.parse("ko"))[-1] == "독일"
 
