@@ -113,3 +113,12 @@ def test_chinese_letter_joins_its_sentences_without_spaces(shipped):
     # The template's line breaks between two sentences, and after a note, would print as spaces.
     assert "。中国于19" in html
     assert not re.search(r"[。>][ \t]*\n\s*[\u4e00-\u9fff]", html)
+
+
+@pytest.mark.parametrize("letter_id", ["prc", "un", "rok"])
+def test_japanese_letter_opens_with_haikei_that_its_keigu_closes(shipped, letter_id):
+    engine, campaign = shipped
+    recipient = campaign.recipients_of(letter_id)[0]
+    html = engine.letter_html(campaign, recipient.id, SIGNER, locale="ja")
+    body = unescape(re.sub(r"<[^>]+>", "", html.split('class="salutation"')[1]))
+    assert body.index("拝啓") < body.index("敬具")
