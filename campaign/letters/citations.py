@@ -204,14 +204,17 @@ def _bound_to_word(match: re.Match[str]) -> str:
 
 @dataclass
 class CitedSource:
-    number: int
     source: Source
-    locators: list[str]
+    numbers: list[int]  # of its notes, one per locator it is cited with
 
 
 class Citations:
-    """The ``cite()`` of one letter: gives each source a number the first time it is cited and
-    reuses it afterwards; the footnote is printed once per source and locator.
+    """The ``cite()`` of one letter. Each note — a source, with the place in it that is cited
+    (its locator) — gets a number the first time it is cited, and a citation of the same
+    source at the same place reuses it. The same source cited at another place ("art. 42"
+    after "art. 33") is another note, with a number of its own: two notes under one number
+    would leave the reader to guess which one a call means. The Sources list gives each
+    source once, with the numbers of all its notes.
 
     ``notes=False`` (the courtesy translation) prints only the reference numbers, since the
     notes and the Sources list already belong to the authoritative text.
@@ -223,6 +226,9 @@ class Citations:
         self._locale = Locale.parse(language.replace("-", "_"))
         self._gettext = gettext
         self._cited: dict[str, CitedSource] = {}
+        # Keyed by the locator as the template gives it, not as a language writes it, so that
+        # the courtesy translation finds the numbers of the authoritative text.
+        self._numbers: dict[tuple[str, str | None, str], int] = {}
         self.notes = True
 
     def retarget(self, language: str, gettext: Gettext) -> None:
@@ -236,28 +242,29 @@ class Citations:
         source = self._sources.get(str(source_id))
         if source is None:
             raise LetterError(f"the letter cites '{source_id}', which is not in the sources")
-        where = format_locator(None if locator is None else str(locator), str(label),
-                               self._gettext)
-        cited = self._cited.get(source.id)
-        first = cited is None
-        if cited is None:
-            cited = CitedSource(len(self._cited) + 1, source, [])
-            self._cited[source.id] = cited
-        number = cited.number
-        new_locator = bool(where) and where not in cited.locators
-        if where and new_locator:
-            cited.locators.append(where)
-        # Both parts are already safe — a number, and a note escaped field by field — so the
-        # markup is put together with str.format: Markup.format escapes through a formatter
-        # written in Python, a quarter of the time of rendering a letter's HTML.
-        if self.notes and (first or new_locator):
-            note: Markup = self._note(source, where)
-            return Markup(NOTE.format(number=int(number), text=note))  # noqa: S704
+        locator = None if locator is None else str(locator)
+        where = format_locator(locator, str(label), self._gettext)
+        key = (source.id, locator or None, str(label) if locator else "")
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._numbers[key] = len(self._numbers) + 1
+            cited = self._cited.setdefault(source.id, CitedSource(source, []))
+            cited.numbers.append(number)
+            if self.notes:
+                # Both parts are already safe — a number, and a note escaped field by field —
+                # so the markup is put together with str.format: Markup.format escapes through
+                # a formatter written in Python, a quarter of the time of a letter's HTML.
+                note: Markup = self._note(source, where)
+                return Markup(NOTE.format(number=int(number), text=note))  # noqa: S704
         return Markup(f'<sup class="cite-ref">{int(number)}</sup>')  # noqa: S704
 
     def cited(self) -> list[dict[str, object]]:
-        """The Sources list, in the order of first citation, formatted without locators."""
-        return [{"number": c.number, "text": self._formatted(c.source)}
+        """The Sources list, in the order of first citation, formatted without locators: each
+        entry with the number of its first note (``number``) and the numbers of all its notes
+        as printed before it (``label``: "5, 7")."""
+        separator = str(_separator(self._locale))
+        return [{"number": c.numbers[0], "label": separator.join(map(str, c.numbers)),
+                 "text": self._formatted(c.source)}
                 for c in self._cited.values()]
 
     def _note(self, source: Source, where: str) -> Markup:

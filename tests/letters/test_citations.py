@@ -7,7 +7,7 @@ import re
 from babel import Locale
 
 from campaign.content.model import Name, SourceDate
-from campaign.letters.citations import format_name, format_source_date
+from campaign.letters.citations import Citations, format_name, format_source_date
 
 
 def _html(engine, demo, signer, locale="en"):
@@ -96,3 +96,40 @@ def test_source_date_given_as_free_text_may_break():
     date = SourceDate(literal="between the spring and the autumn of 1964")
     assert format_source_date(date, Locale.parse("en"), str) == \
         "between the spring and the autumn of 1964"
+
+
+def _cite(demo, language="en"):
+    return Citations(demo.sources, language, lambda text: text)
+
+
+def test_same_source_at_another_place_gets_a_number_of_its_own(demo):
+    cite = _cite(demo)
+    first = cite("refugee-convention-1951", locator="33", label="article")
+    second = cite("refugee-convention-1951", locator="42", label="article")
+    assert 'data-n="1"' in first and "art. 33" in first
+    assert 'data-n="2"' in second and "art. 42" in second
+
+
+def test_same_source_at_same_place_reuses_its_number(demo):
+    cite = _cite(demo)
+    cite("refugee-convention-1951", locator="33", label="article")
+    cite("cat-1984")
+    again = cite("refugee-convention-1951", locator="33", label="article")
+    assert again == '<sup class="cite-ref">1</sup>'
+
+
+def test_sources_list_gives_a_source_once_with_all_its_note_numbers(demo):
+    cite = _cite(demo)
+    cite("refugee-convention-1951", locator="33", label="article")
+    cite("cat-1984")
+    cite("refugee-convention-1951", locator="42", label="article")
+    assert [(e["number"], e["label"]) for e in cite.cited()] == [(1, "1, 3"), (2, "2")]
+
+
+def test_courtesy_translation_calls_carry_the_letters_numbers(demo):
+    cite = _cite(demo)
+    cite("refugee-convention-1951", locator="33", label="article")
+    cite("refugee-convention-1951", locator="42", label="article")
+    cite.retarget("zh_Hans", lambda text: text)
+    again = cite("refugee-convention-1951", locator="42", label="article")
+    assert again == '<sup class="cite-ref">2</sup>'

@@ -62,7 +62,7 @@ def test_note_is_on_the_page_of_its_call_when_the_page_is_full(shipped):
     # page 2 with them, rather than leaving them to page 2 alone.
     signer = SignerDetails("王小明", "CN", "", "", "")
     notes, calls = _pages_of_notes_and_calls(_document(shipped, "un-ohchr", "zh_Hans", signer))
-    assert notes["11,12,13"] == calls["11,12,13"]
+    assert notes["13,14,15"] == calls["13,14,15"]
 
 
 def _boxes_of_class(document, name: str):
