@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import io
 import logging
 import mimetypes
 import operator
 import re
+import textwrap
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ import pydyf
 import tinycss2
 import weasyprint
 import weasyprint.css
+import weasyprint.layout.block
 import weasyprint.pdf.fonts
 from weasyprint import CSS, HTML
 from weasyprint.css.properties import INITIAL_VALUES
@@ -43,6 +46,8 @@ ALLOWED_SUFFIXES = {".css", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff", "
                     ".ttf", ".otf"}
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b",
                 "pdf/ua-1", "pdf/ua-2", "debug")
+
+log = logging.getLogger(__name__)
 
 # WeasyPrint reports each step at INFO; the app logs INFO, and a batch would flood it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -489,6 +494,70 @@ if weasyprint.__version__.split(".")[0] == "70" and getattr(
         != "_update_footnote_area_memo":
     _update_footnote_area.__name__ = "_update_footnote_area_memo"
     weasyprint.layout.LayoutContext._update_footnote_area = _update_footnote_area
+
+
+# --- Notes stay with their calls -----------------------------------------------------------
+# Two mends to ``_linebox_layout`` of WeasyPrint 70, which lays out the lines of a paragraph.
+#
+# 1. When a line does not fit and orphans or widows forbid breaking the paragraph before it,
+#    WeasyPrint moves the last note on the page to the next page to make room, whatever that
+#    note's footnote-policy says. A note then sits a page after its call, in 35 of the 4,008
+#    notes of the shipped letters. For a note with ``footnote-policy: line`` this is not done
+#    here: the paragraph breaks as it would on a page without notes (before the lines that
+#    orphans protect), and every note stays on the page of its call.
+# 2. In the same branch, WeasyPrint keeps the line on the page and stops, without laying out the
+#    notes that this line itself calls: they stay on its wait list and are printed nowhere (a call
+#    "21" and no note 21). The notes of every line kept on the page are laid out here as the
+#    ordinary path does it (on this page if they fit, or carried to the next page with the notes
+#    already moved), and counted as this layout's notes, so that a layout given up later takes
+#    them back. With mend 1 this happens only to notes of another footnote-policy.
+#
+# Mend 1 changes one condition of the function, which is compiled again from WeasyPrint's own
+# source with that condition extended (in WeasyPrint's module, so that it calls what the
+# original calls); if the condition is not found, the original is kept and a warning logged.
+
+_REPORT_CONDITION = "report = not context.in_column and can_break_now and not could_break_before"
+_REPORT_UNLESS_LINE = (" and not (context.current_page_footnotes and context.current_page_footnotes"
+                       "[-1].style['footnote_policy'] == 'line')")
+
+
+def _linebox_layout_keeping_calls_with_notes():
+    module = weasyprint.layout.block
+    try:
+        source = textwrap.dedent(inspect.getsource(module._linebox_layout))
+    except (OSError, TypeError):
+        source = ""
+    if source.count(_REPORT_CONDITION) != 1:
+        log.warning("WeasyPrint's line layout is not the one expected: notes may be printed a "
+                    "page after their call")
+        return module._linebox_layout
+    code = compile(source.replace(_REPORT_CONDITION, _REPORT_CONDITION + _REPORT_UNLESS_LINE),
+                   module.__file__, "exec")
+    defined: dict = {}
+    exec(code, module.__dict__, defined)  # noqa: S102 - WeasyPrint's own source, one condition added
+    return defined["_linebox_layout"]
+
+
+def _linebox_layout(context, box, index, child, new_children, *args, **kwargs):
+    kept = len(new_children)
+    result = _linebox_layout_lines(context, box, index, child, new_children, *args, **kwargs)
+    if context.footnotes:
+        new_footnotes = result[4]
+        for line in new_children[kept:]:
+            for descendant in line.descendants():
+                footnote = descendant.footnote
+                if footnote is not None and footnote in context.footnotes:
+                    new_footnotes.append(footnote)
+                    if context.layout_footnote(footnote) or context.reported_footnotes:
+                        context.report_footnote(footnote)
+    return result
+
+
+if weasyprint.__version__.split(".")[0] == "70" and getattr(
+        weasyprint.layout.block._linebox_layout, "__name__", "") != "_linebox_layout_notes":
+    _linebox_layout_lines = _linebox_layout_keeping_calls_with_notes()
+    _linebox_layout.__name__ = "_linebox_layout_notes"
+    weasyprint.layout.block._linebox_layout = _linebox_layout
 
 
 # --- Font subsets without empty glyphs ---------------------------------------------------

@@ -65,6 +65,30 @@ def test_note_is_on_the_page_of_its_call_when_the_page_is_full(shipped):
     assert notes["13,14,15"] == calls["13,14,15"]
 
 
+@pytest.mark.parametrize(("recipient", "locale"), [
+    ("emb-us", "fr"), ("prc-mfa", "en"), ("rok-mou", "zh_Hans"), ("un-ohchr", "de"),
+    ("un-unhcr", "es")])
+def test_note_is_on_the_page_of_its_call_when_orphans_hold_the_next_lines(shipped, recipient,
+                                                                         locale):
+    # In each of these letters a paragraph needs two more lines than the page has room for
+    # beside its notes: WeasyPrint made room by moving the last note to the next page, away
+    # from its call.
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "")
+    notes, calls = _pages_of_notes_and_calls(_document(shipped, recipient, locale, signer))
+    assert {n: (page, notes.get(n)) for n, page in calls.items() if notes.get(n) != page} == {}
+
+
+def test_every_note_called_is_printed_when_notes_make_room_for_lines(shipped):
+    # With a policy that lets notes move, WeasyPrint moves note 20 to make room for a line,
+    # keeps the line, and never lays out note 21, which that line calls.
+    engine, campaign = shipped
+    css = engine.css_path.read_text(encoding="utf-8")
+    engine.css_path.write_text(css + "\n.footnote { footnote-policy: auto }\n", encoding="utf-8")
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "")
+    notes, calls = _pages_of_notes_and_calls(_document(shipped, "prc-mfa", "en", signer))
+    assert set(calls) - set(notes) == set()
+
+
 def _boxes_of_class(document, name: str):
     for page in document.pages:
         for box in page._page_box.descendants():  # noqa: SLF001
