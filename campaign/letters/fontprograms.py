@@ -89,13 +89,19 @@ def _harfbuzz():
     return _LIBRARIES
 
 
-def _dlopen(*names: str):
+def dlopen_first(ffi, *names: str):
+    """The first of ``names`` that ``ffi`` can open (a library is named differently on Linux,
+    macOS and Windows); the last one's error if none."""
     for name in names[:-1]:
         try:
-            return _ffi.dlopen(name)
+            return ffi.dlopen(name)
         except OSError:
             continue
-    return _ffi.dlopen(names[-1])
+    return ffi.dlopen(names[-1])
+
+
+def _dlopen(*names: str):
+    return dlopen_first(_ffi, *names)
 
 
 def subset_program(program: bytes, glyphs: Iterable[int], *, index: int = 0,

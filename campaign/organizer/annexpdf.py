@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import cffi
 
+from campaign.letters.fontprograms import dlopen_first
+
 ffi = cffi.FFI()
 ffi.cdef("""
 typedef int gboolean;
@@ -84,12 +86,7 @@ int pango_version (void);
 
 
 def _dlopen(*names: str):
-    for name in names[:-1]:
-        try:
-            return ffi.dlopen(name)
-        except OSError:
-            continue
-    return ffi.dlopen(names[-1])
+    return dlopen_first(ffi, *names)
 
 
 cairo = _dlopen("libcairo.so.2", "libcairo-2", "cairo")
