@@ -111,8 +111,28 @@ def test_chinese_letter_joins_its_sentences_without_spaces(shipped):
     engine, campaign = shipped
     html = engine.letter_html(campaign, "emb-us", SIGNER, locale="zh_Hans")
     # The template's line breaks between two sentences, and after a note, would print as spaces.
-    assert "。中国于19" in html
+    assert "。中国于19" in re.sub(r"<[^>]+>", "", html)
     assert not re.search(r"[。>][ \t]*\n\s*[\u4e00-\u9fff]", html)
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "ja"])
+def test_cjk_sentence_starting_with_a_figure_follows_the_last_without_space(shipped, locale):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "rok-mofa", SIGNER, locale=locale)
+    html = re.sub(r'<span class="footnote".*?<!--/fn-->', "", html, flags=re.DOTALL)
+    paragraphs = [unescape(re.sub(r"<[^>]+>", "", p))
+                  for p in re.findall(r"<p\b[^>]*>(.*?)</p>", html, flags=re.DOTALL)]
+    assert [p for p in paragraphs if re.search(r"。\u2060?\s+\d", p)] == []
+
+
+@pytest.mark.parametrize(("recipient", "locale"), [("un-ohchr", "zh_Hans"), ("emb-vn", "zh_Hans"),
+                                                   ("emb-gb", "ja")])
+def test_cjk_date_is_never_split_across_lines(shipped, recipient, locale):
+    engine, campaign = shipped
+    lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale=locale)).splitlines()
+    split = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
+             if re.search(r"\d$", a) and re.match(r"[年月日条]", b)]
+    assert split == []
 
 
 @pytest.mark.parametrize("letter_id", ["prc", "un", "rok"])
