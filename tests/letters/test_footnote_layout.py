@@ -111,14 +111,54 @@ def test_repeated_reference_is_as_large_as_a_footnote_call(shipped):
     assert len(calls) == 1 and calls == references
 
 
-def test_sources_entry_text_lines_up_with_its_next_lines(shipped):
+def _source_entries(shipped, locale: str):
+    """The Sources entries' line boxes (entries of more than one line), and the left and right
+    edges of the Sources page's text."""
     signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU", "")
-    document = _document(shipped, "emb-us", "en", signer)
-    section = next(_boxes_of_class(document, "sources"))
-    entry = next(box for box in section.descendants()
-                 if getattr(box, "element_tag", "") == "li" and len(box.children) > 1)
-    first, second = entry.children[0], entry.children[1]
-    text = next(box for box in first.children[1].descendants() if isinstance(box, TextBox))
+    document = _document(shipped, "emb-us", locale, signer)
+    page = document.pages[-1]._page_box  # noqa: SLF001 - the Sources page
+    entries = [[line for line in box.children if isinstance(line, LineBox)]
+               for box in page.descendants() if getattr(box, "element_tag", "") == "li"]
+    left = page.content_box_x()
+    return [lines for lines in entries if len(lines) > 1], left, left + page.width
+
+
+def test_sources_entry_text_lines_up_with_its_next_lines(shipped):
+    entries, _left, _right = _source_entries(shipped, "en")
+    first, second = entries[0][0], entries[0][1]
+    # The first line holds the entry's numbers, then its text.
+    number, text = first.children[0], first.children[1]
+    assert "source-number" in number.element.get("class")
+    words = next(box for box in text.descendants() if isinstance(box, TextBox))
     # The text is drawn from where its box starts: it starts with no space.
-    assert not text.text[:1].isspace()
+    assert not words.text[:1].isspace()
     assert abs(text.position_x - second.children[0].position_x) < 0.01
+
+
+def test_arabic_sources_entry_stays_within_the_margins(shipped):
+    entries, left, right = _source_entries(shipped, "ar")
+    outside = [line for lines in entries for line in lines
+               if min(box.position_x for box in line.children) < left - 0.01
+               or max(box.position_x + box.margin_width() for box in line.children) > right + 0.01]
+    assert entries and outside == []
+
+
+def _pages_of_class(document, name: str) -> list[int]:
+    pages = []
+    for number, page in enumerate(document.pages, start=1):
+        for box in page._page_box.descendants():  # noqa: SLF001
+            element = getattr(box, "element", None)
+            if element is not None and name in (element.get("class") or "").split() \
+                    and getattr(box, "element_tag", "") != "":
+                pages.append(number)
+    return pages
+
+
+def test_closing_does_not_stand_alone_on_the_last_page(shipped):
+    # In German the closing no longer fits under the signer's words on page 2.
+    signer = SignerDetails("Jane Doe", "GB", "London", "N1 9GU",
+                           "I add my voice.\n\nPlease act now.")
+    document = _document(shipped, "rok-mofa", "de", signer)
+    [closing_page] = set(_pages_of_class(document, "closing"))
+    words = _pages_of_class(document, "own-words")
+    assert closing_page in words
