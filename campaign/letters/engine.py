@@ -63,14 +63,17 @@ _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
 # look-behind is tried at every character of the letter, twice as slow.
 # A line break of the template between two sentences prints as a space, which Chinese and
 # Japanese do not put between sentences, whatever the next one starts with (a date, a name in
-# Latin letters, an opening quote).
-_CJK_LINE_BREAK = re.compile(rf"([{_CJK}>])[ \t]*\n\s*(?=[{_CJK}0-9A-Za-z\u2018\u201c])")
+# Latin letters, an opening quote). After a tag — a note's call, mostly — a line may break
+# (<wbr>): the call's figures would otherwise hold on to a sentence that starts with a figure
+# ("。¹¹2015年") as one unbreakable word.
+_CJK_NEXT = rf"(?=[{_CJK}0-9A-Za-z\u2018\u201c])"
+_CJK_LINE_BREAK = re.compile(rf"([{_CJK}])[ \t]*\n\s*{_CJK_NEXT}")
+_CJK_TAG_LINE_BREAK = re.compile(rf">[ \t]*\n\s*{_CJK_NEXT}")
 # A number and its unit are one word in Chinese and Japanese — "1988年", "10月", "第33条" — but a
 # line may break between any two of their characters: each is kept on one line. A line may still
 # break between the year and the month, so that a whole date does not leave a line short. Only
-# text is looked at, never a tag (a source's address may hold CJK characters).
-_CJK_NUMBER = re.compile(r"第?\d[\d,.]*[年月日条項项号]")
-_TEXT = re.compile(r">([^<>]+)<")
+# text is matched, never the inside of a tag (a source's address may hold CJK characters).
+_CJK_NUMBER = re.compile(r"第?\d[\d,.]*[年月日条項项号](?![^<>]*>)")
 CHUNK_SIZE = 100
 # A mail merge into a folder writes one file per signer, letter-00001.pdf, letter-00002.pdf …
 # (more digits past 99,999); a file of another name in that folder is not the merge's.
@@ -222,7 +225,8 @@ class LetterEngine:
                               f"{type(exc).__name__}: {exc}") from exc
         html = group_citations(html)
         if (language or "").split("_")[0] in ("zh", "ja"):
-            html = _TEXT.sub(_numbers_kept_whole, _CJK_LINE_BREAK.sub(_sentences_joined, html))
+            html = _CJK_TAG_LINE_BREAK.sub("><wbr>", _CJK_LINE_BREAK.sub(r"\1", html))
+            html = _CJK_NUMBER.sub(r'<span class="nowrap">\g<0></span>', html)
         return html
 
     def document_html(self, plan: LetterPlan, articles: Iterable[str], *, author: str,
@@ -603,16 +607,6 @@ def sources_section(article_html: str, after: int = 0) -> tuple[int, int] | None
     start = article_html.find(SOURCES_START, after)
     stop = article_html.find(SOURCES_STOP, after)
     return (start, stop) if 0 <= start < stop else None
-
-
-def _sentences_joined(match: re.Match[str]) -> str:
-    # After a tag — a note's call, mostly — a line may break: the call's figures would otherwise
-    # hold on to a sentence that starts with a figure ("。¹¹2015年") as one unbreakable word.
-    return match.group(1) + ("<wbr>" if match.group(1) == ">" else "")
-
-
-def _numbers_kept_whole(text: re.Match[str]) -> str:
-    return _CJK_NUMBER.sub(r'<span class="nowrap">\g<0></span>', text.group(0))
 
 
 def _template_place(exc: BaseException, template: str) -> str:
