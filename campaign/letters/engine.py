@@ -56,16 +56,15 @@ COURTESY_MARKER = "<!--courtesy-->"  # signer text can never produce it: "<" is 
 # Where the layout (letters/_layout/letter.html) puts a letter's sources annex.
 SOURCES_START = '<section class="sources">'
 SOURCES_STOP = "<!--/sources-->"
-# Chinese and Japanese put no space between sentences; the template's line breaks must not
-# become one.
+# CJK punctuation, kana, ideographs and full-width forms: text written without spaces.
 _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
-# The character before the break is matched, not looked behind at: a pattern that starts with a
-# look-behind is tried at every character of the letter, twice as slow.
 # A line break of the template between two sentences prints as a space, which Chinese and
 # Japanese do not put between sentences, whatever the next one starts with (a date, a name in
 # Latin letters, an opening quote). After a tag — a note's call, mostly — a line may break
 # (<wbr>): the call's figures would otherwise hold on to a sentence that starts with a figure
-# ("。¹¹2015年") as one unbreakable word.
+# ("。¹¹2015年") as one unbreakable word. The character before the break is matched, not looked
+# behind at: a pattern that starts with a look-behind is tried at every character of the letter,
+# twice as slow.
 _CJK_NEXT = rf"(?=[{_CJK}0-9A-Za-z\u2018\u201c])"
 _CJK_LINE_BREAK = re.compile(rf"([{_CJK}])[ \t]*\n\s*{_CJK_NEXT}")
 _CJK_TAG_LINE_BREAK = re.compile(rf">[ \t]*\n\s*{_CJK_NEXT}")
