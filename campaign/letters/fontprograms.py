@@ -77,10 +77,11 @@ _LIBRARIES: list = []
 def _harfbuzz():
     if not _LIBRARIES:
         try:
-            _LIBRARIES.extend((_dlopen("libharfbuzz.so.0", "libharfbuzz.0.dylib",
-                                       "libharfbuzz-0", "harfbuzz"),
-                               _dlopen("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
-                                       "libharfbuzz-subset-0", "harfbuzz-subset")))
+            _LIBRARIES.extend((
+                dlopen_first(_ffi, "libharfbuzz.so.0", "libharfbuzz.0.dylib", "libharfbuzz-0",
+                             "harfbuzz"),
+                dlopen_first(_ffi, "libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
+                             "libharfbuzz-subset-0", "harfbuzz-subset")))
             # The subset plan and its glyph mapping are public from HarfBuzz 4.0 on.
             _LIBRARIES[1].hb_subset_plan_old_to_new_glyph_mapping  # noqa: B018
         except (OSError, AttributeError) as exc:
@@ -98,10 +99,6 @@ def dlopen_first(ffi, *names: str):
         except OSError:
             continue
     return ffi.dlopen(names[-1])
-
-
-def _dlopen(*names: str):
-    return dlopen_first(_ffi, *names)
 
 
 def subset_program(program: bytes, glyphs: Iterable[int], *, index: int = 0,

@@ -85,14 +85,10 @@ int pango_version (void);
 """)
 
 
-def _dlopen(*names: str):
-    return dlopen_first(ffi, *names)
-
-
-cairo = _dlopen("libcairo.so.2", "libcairo-2", "cairo")
-pangocairo = _dlopen("libpangocairo-1.0.so.0", "libpangocairo-1.0-0", "pangocairo-1.0")
-pango = _dlopen("libpango-1.0.so.0", "libpango-1.0-0", "pango-1.0")
-gobject = _dlopen("libgobject-2.0.so.0", "libgobject-2.0-0", "gobject-2.0")
+cairo = dlopen_first(ffi, "libcairo.so.2", "libcairo-2", "cairo")
+pangocairo = dlopen_first(ffi, "libpangocairo-1.0.so.0", "libpangocairo-1.0-0", "pangocairo-1.0")
+pango = dlopen_first(ffi, "libpango-1.0.so.0", "libpango-1.0-0", "pango-1.0")
+gobject = dlopen_first(ffi, "libgobject-2.0.so.0", "libgobject-2.0-0", "gobject-2.0")
 
 # PangoGlyphItem.y_offset exists from Pango 1.50 on; earlier versions never shift runs.
 _RUN_OFFSETS = pango.pango_version() >= 15000
