@@ -195,12 +195,18 @@ def record_delivery(campaign: Campaign, *, recipient_id: str, delivered_on: dt.d
         return delivery.id
 
 
+def _delivery(session: Session, campaign: Campaign, delivery_id: int) -> Delivery | None:
+    """The delivery ``delivery_id`` if it belongs to this campaign."""
+    delivery = session.get(Delivery, delivery_id)
+    return delivery if delivery is not None and delivery.campaign_slug == campaign.slug else None
+
+
 def delivery_to_remove(campaign: Campaign, delivery_id: int) -> tuple[str, dt.date]:
     """The recipient's id and the date of a delivery of this campaign, to ask before removing
     it."""
     with database().session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.campaign_slug != campaign.slug:
+        delivery = _delivery(session, campaign, delivery_id)
+        if delivery is None:
             raise OrganizerError(_("There is no such delivery."))
         return delivery.recipient_id, delivery.delivered_on
 
@@ -209,8 +215,8 @@ def remove_delivery(campaign: Campaign, delivery_id: int, *, user_id: int | None
     """Removes a delivery recorded by mistake, with its receipt scan; returns its recipient's
     id. The audit log keeps what was removed and by whom."""
     with database().session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.campaign_slug != campaign.slug:
+        delivery = _delivery(session, campaign, delivery_id)
+        if delivery is None:
             raise OrganizerError(_("There is no such delivery."))
         recipient_id, receipt = delivery.recipient_id, delivery.receipt_file
         audit.record(session, "delivery_removed", campaign_slug=campaign.slug,
@@ -224,9 +230,8 @@ def remove_delivery(campaign: Campaign, delivery_id: int, *, user_id: int | None
 
 def delivery_receipt(campaign: Campaign, delivery_id: int) -> tuple[Path, str] | None:
     with database().session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.campaign_slug != campaign.slug or \
-                not delivery.receipt_file:
+        delivery = _delivery(session, campaign, delivery_id)
+        if delivery is None or not delivery.receipt_file:
             return None
         path = receipts_dir() / delivery.receipt_file
         return (path, delivery.receipt_content_type or "application/octet-stream") \
