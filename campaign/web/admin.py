@@ -251,8 +251,10 @@ def remove_user(user_id: int):
         # Asked in the browser when scripts run; without them, on a page of its own.
         with database().session() as db:
             email = _user_or_404(db, user_id).email
-        return render_template("admin/remove_user.html", email=email, user_id=user_id,
-                               remove_form=form)
+        return render_template(
+            "admin/confirm_removal.html", heading=_("Accounts"), remove_form=form,
+            question=_("Remove %(email)s? They will no longer be able to log in.", email=email),
+            action=url_for("admin.remove_user", user_id=user_id), back=url_for("admin.users"))
     try:
         with database().session() as db:
             email = _user_or_404(db, user_id).email
@@ -414,9 +416,12 @@ def remove_delivery(slug: str, delivery_id: int):
         if form.confirmed.data != "yes":
             # Asked in the browser when scripts run; without them, on a page of its own.
             recipient_id, delivered_on = service.delivery_to_remove(campaign, delivery_id)
-            return render_template("admin/remove_delivery.html", campaign=campaign,
-                                   delivery_id=delivery_id, recipient_id=recipient_id,
-                                   delivered_on=delivered_on, remove_form=form)
+            return render_template(
+                "admin/confirm_removal.html", heading=_("Delivery log"), remove_form=form,
+                question=_("Remove the delivery to %(recipient)s on %(date)s from the log?",
+                           recipient=recipient_id, date=delivered_on.isoformat()),
+                action=url_for("admin.remove_delivery", slug=slug, delivery_id=delivery_id),
+                back=url_for("admin.dashboard", slug=slug) + "#deliveries")
         recipient_id = service.remove_delivery(campaign, delivery_id,
                                                user_id=user.id if user else None)
     except service.OrganizerError as exc:
