@@ -541,15 +541,17 @@ def _linebox_layout_keeping_calls_with_notes():
 def _linebox_layout(context, box, index, child, new_children, *args, **kwargs):
     kept = len(new_children)
     result = _linebox_layout_lines(context, box, index, child, new_children, *args, **kwargs)
-    if context.footnotes:
+    _abort, stop, *_rest = result
+    # The branch keeps one line and stops the page: only that last line can hold notes left on
+    # the wait list (the ordinary path lays out the notes of every line it keeps).
+    if stop and context.footnotes and len(new_children) > kept:
         new_footnotes = result[4]
-        for line in new_children[kept:]:
-            for descendant in line.descendants():
-                footnote = descendant.footnote
-                if footnote is not None and footnote in context.footnotes:
-                    new_footnotes.append(footnote)
-                    if context.layout_footnote(footnote) or context.reported_footnotes:
-                        context.report_footnote(footnote)
+        for descendant in new_children[-1].descendants():
+            footnote = descendant.footnote
+            if footnote is not None and footnote in context.footnotes:
+                new_footnotes.append(footnote)
+                if context.layout_footnote(footnote) or context.reported_footnotes:
+                    context.report_footnote(footnote)
     return result
 
 
