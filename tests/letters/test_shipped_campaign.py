@@ -135,6 +135,17 @@ def test_cjk_date_is_never_split_across_lines(shipped, recipient, locale):
     assert split == []
 
 
+@pytest.mark.parametrize("locale", ["zh_Hans", "ja"])
+def test_cjk_number_is_wrapped_whole_with_its_unit(shipped, locale):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "un-ohchr", SIGNER, locale=locale)
+    kept = re.findall(r'<span class="nowrap">([^<]*)</span>', html)
+    assert kept and all(re.fullmatch(r"第?\d[\d,.]*[年月日条項项号]", k) for k in kept)
+    assert not re.search(r'[第\d,.]<span class="nowrap">', html)
+    text_outside = re.sub(r'<span class="nowrap">[^<]*</span>|<[^>]*>', "|", html)
+    assert not re.search(r"\d[\d,.]*[年月日条項项号]", text_outside)
+
+
 @pytest.mark.parametrize("letter_id", ["prc", "un", "rok"])
 def test_japanese_letter_opens_with_haikei_that_its_keigu_closes(shipped, letter_id):
     engine, campaign = shipped
