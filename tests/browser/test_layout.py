@@ -22,9 +22,10 @@ def link_in_outbox(app, kind: str) -> str:
     return re.search(rf"http://\S+/{kind}/\S+", text).group(0)
 
 
-def sign(page, base: str, locale: str = "en", *, show_name: bool = False) -> None:
+def sign(page, base: str, locale: str = "en", *, show_name: bool = False,
+         name: str = "Amélie Dupont") -> None:
     page.goto(f"{base}/{locale}/c/{SLUG}/")
-    page.fill("#name", "Amélie Dupont")
+    page.fill("#name", name)
     page.fill("#email", "amelie@example.org")
     page.select_option("#country", "FR")
     if show_name:
@@ -105,3 +106,23 @@ def test_recent_signing_times_show_in_the_visitors_time_zone(live_app, browser):
         utc)
     context.close()
     assert "UTC" not in shown and shown == expected
+
+
+def test_long_unbroken_signer_name_keeps_the_petition_page_width_on_a_phone(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    sign(page, base, show_name=True, name="W" * 200)
+    page.goto(link_in_outbox(live_app, "confirm"))
+    page.click("#confirm-form button[type=submit]")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/en/c/{SLUG}/")
+    assert page.locator(".recent-list .signer-name").first.inner_text() == "W" * 200
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_japanese_citation_call_stays_on_one_line(live_app, page):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_app.config['LIVE_URL']}/ja/c/{SLUG}/")
+    lines = page.eval_on_selector_all(
+        "sup.cite", "els => els.map(e => new Set([...e.getClientRects()].map(r => "
+                    "Math.round(r.top))).size)")
+    assert lines and max(lines) == 1
