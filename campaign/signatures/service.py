@@ -300,7 +300,7 @@ def _send_confirmation(signature: Signature | _Addressee, campaign: Campaign, ba
           privacy_link=_link(base_url, signature.locale, "my", privacy_token(signature)))
 
 
-def _send_already_signed(signature: Signature, campaign: Campaign, base_url: str) -> None:
+def _send_already_signed(signature: _Addressee, campaign: Campaign, base_url: str) -> None:
     _send("already_signed", signature, campaign,
           # Translators: subject of the email to someone who tried to sign a second time.
           lambda: gettext("You have already signed: %(title)s",
@@ -459,7 +459,10 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
                                   name=signer.name, email=existing.email, locale=locale)
         _send_confirmation(existing, campaign, base_url)
     elif existing.status == CONFIRMED:
-        _send_already_signed(existing, campaign, base_url)
+        # Told in the language of the page they signed on this time, which they read now.
+        _send_already_signed(_Addressee(id=existing.id, token_version=existing.token_version,
+                                        name=existing.name, email=existing.email,
+                                        locale=locale), campaign, base_url)
 
 
 def _withdraw(signature_id: int, slug: str) -> None:

@@ -47,6 +47,15 @@ def test_sign_again_after_confirming_sends_already_signed(sig_client, outbox):
     assert "/my/" in outbox.last_text() and "/confirm/" not in outbox.last_text()
 
 
+def test_sign_again_after_confirming_tells_in_the_language_of_the_page(sig_client, outbox):
+    sig_client.post(PETITION, data=form())
+    sig_client.post(link_in(outbox.last_text(), "confirm"))
+    sig_client.post("/de/c/stop-forced-repatriation/", data=form())
+    last = outbox.messages()[-1]
+    assert last["Subject"].startswith("Sie haben bereits unterschrieben")
+    assert "/de/my/" in outbox.last_text()
+
+
 def test_sign_response_identical_for_new_and_known_address(sig_client, outbox):
     first = sig_client.post(PETITION, data=form())
     sig_client.post(link_in(outbox.last_text(), "confirm"))
