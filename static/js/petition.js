@@ -3,6 +3,11 @@
 // share of the goal; stops polling while the tab is hidden.
 (function () {
   "use strict";
+  // Without a script, the form posts to "#sign" so that a page with errors opens at the form.
+  // With one, the script moves focus to the first error instead; scrolling to "#sign" would
+  // then take that focus away again (Chromium clears it), so the form posts without it.
+  var signForm = document.getElementById("sign-form");
+  if (signForm) { signForm.setAttribute("action", signForm.getAttribute("action").split("#")[0]); }
   // Signing times are written in UTC by the server; the visitor reads them in their own time.
   var local = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
                                       { dateStyle: "short", timeStyle: "short" });

@@ -82,6 +82,15 @@ def test_sign_form_error_is_announced_beside_field(live_app, page):
     assert axe_violations(page) == []
 
 
+def test_sign_form_error_takes_focus_to_the_first_invalid_field(live_app, page):
+    page.goto(f"{live_app.config['LIVE_URL']}/en/c/{SLUG}/")
+    page.fill("#email", "someone@example.org")
+    page.click("#sign-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.activeElement.id") == "name"
+
+
 def test_petition_page_no_violations_in_arabic(live_app, page):
     page.goto(f"{live_app.config['LIVE_URL']}/ar/c/{SLUG}/")
     assert page.get_attribute("html", "dir") == "rtl"
