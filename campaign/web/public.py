@@ -72,14 +72,24 @@ def default_languages():
 
 @bp.app_errorhandler(429)
 def too_many_requests(error):
-    # Signing: a way back to the petition, to sign once the minute has passed.
     campaign = None
     slug = (request.view_args or {}).get("slug")
-    if slug and getattr(g, "locale", None):
+    locale = getattr(g, "locale", None)
+    if slug and locale:
         try:
             campaign = library().get(slug)
         except (KeyError, ContentErrors):
             campaign = None
+    if campaign is not None and request.endpoint == "public.sign":
+        # The petition again, with what was typed (a message may be long), to sign once the
+        # minute has passed.
+        form = SignForm()
+        form.set_countries(locale)
+        return _petition_page(campaign, locale, form, status=429, notice=_(
+            "We received many requests from your network in a short time. Please wait a few "
+            "minutes and try again. If you share a network with many people, this may not be "
+            "your fault — sorry."))
+    # Elsewhere: a page of its own, with a way back to the petition.
     return render_template("public/too_many.html", campaign=campaign), 429
 
 

@@ -21,7 +21,29 @@ def test_rate_limit_page_is_friendly(make_app):
     for i in range(2):
         response = client.post(PETITION, data=form(email=f"q{i}@example.org"),
                                environ_base={"REMOTE_ADDR": "203.0.113.8"})
-    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Please wait a few minutes and try again" in response.get_data(as_text=True)
+
+
+def test_rate_limited_signing_keeps_what_was_typed(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    for i in range(2):
+        response = client.post(PETITION, data=form(email=f"k{i}@example.org",
+                                                   message="Line one.\n\nLine two & more."),
+                               environ_base={"REMOTE_ADDR": "203.0.113.10"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert 'value="k1@example.org"' in page and "Line one.\n\nLine two &amp; more." in page
+
+
+def test_rate_limited_signing_page_is_in_the_language_of_the_petition(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    for i in range(2):
+        response = client.post("/de/c/stop-forced-repatriation/",
+                               data=form(email=f"d{i}@example.org"),
+                               environ_base={"REMOTE_ADDR": "203.0.113.11"})
+    assert '<html lang="de"' in response.get_data(as_text=True)
 
 
 def test_rate_limit_disabled_by_setting(make_app):
