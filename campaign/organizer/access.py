@@ -14,7 +14,7 @@ from typing import TypeVar
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from campaign.app_context import database
-from campaign.organizer.accounts import session_fingerprint
+from campaign.organizer.accounts import login_session_is_open, session_fingerprint
 from campaign.organizer.models import ADMIN, ORGANIZER, TRANSLATOR, User
 
 F = TypeVar("F", bound=Callable)
@@ -48,7 +48,8 @@ def current_user() -> User | None:
         with database().session() as db:
             found = db.get(User, user_id)
             if found is not None and found.active and \
-                    session.get("fingerprint") == session_fingerprint(found):
+                    session.get("fingerprint") == session_fingerprint(found) and \
+                    login_session_is_open(db, found, session.get("login")):
                 user = found
     g.campaign_user = user
     return user

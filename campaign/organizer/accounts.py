@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from campaign.organizer.models import ADMIN, ROLES, User
+from campaign.organizer.models import ADMIN, ROLES, LoginSession, User
 from campaign.signatures.rules import InvalidSignature, validate_email_address
 from campaign.storage.base import utcnow
 
@@ -74,6 +76,7 @@ def remove_user(session: Session, email: str) -> None:
         # Nobody could manage the accounts from the web pages any more.
         raise AccountError(_("%(email)s is the last admin: add another admin first.",
                              email=user.email))
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     session.delete(user)
 
 
@@ -104,3 +107,29 @@ def session_fingerprint(user: User) -> str:
     session that was opened with the old one."""
     return hmac.new(b"campaign-session", user.password_hash.encode(), hashlib.sha256
                     ).hexdigest()[:24]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_login_session(session: Session, user: User, lifetime: dt.timedelta) -> str:
+    """A new login of ``user``: the token for their session cookie. Logins older than
+    ``lifetime``, whose cookies have expired, are forgotten meanwhile."""
+    now = utcnow()
+    session.execute(delete(LoginSession).where(LoginSession.created_at < now - lifetime))
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
+    return token
+
+
+def login_session_is_open(session: Session, user: User, token: str | None) -> bool:
+    if not token:
+        return False
+    found = session.get(LoginSession, _token_hash(token))
+    return found is not None and found.user_id == user.id
+
+
+def end_login_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))

@@ -32,6 +32,17 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class LoginSession(Base):
+    """A login that has not ended. The session cookie carries a random token; only its hash is
+    kept here. Logging out deletes the row, so a copy of the cookie opens nothing afterwards."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Delivery(Base):
     """A packet handed to a recipient: when, how, by whom, with an optional scan of the receipt."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -146,13 +145,15 @@ def login():
         with database().session() as db:
             user = accounts.authenticate(db, form.email.data, form.password.data)
             fingerprint = accounts.session_fingerprint(user) if user else None
+            token = accounts.open_login_session(
+                db, user, current_app.permanent_session_lifetime) if user else None
             user_id, role = (user.id, user.role) if user else (None, None)
         if user_id is not None:
             # A new session on login: nothing from before (a planted session) carries over.
             session.clear()
             session["user_id"] = user_id
             session["fingerprint"] = fingerprint
-            session["nonce"] = secrets.token_urlsafe(16)
+            session["login"] = token
             session.permanent = True
             target = _safe_next(request.args.get("next"))
             if target is None:
@@ -167,6 +168,9 @@ def login():
 @bp.post("/logout")
 @allow(anonymous=True)
 def logout():
+    # Ended on the server too: a copy of the cookie (another tab, a stolen one) is refused.
+    with database().session() as db:
+        accounts.end_login_session(db, session.get("login"))
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("admin.login"))

@@ -111,6 +111,34 @@ def test_logout_ends_session(organizer_client):
     assert organizer_client.get("/admin/").status_code == 302
 
 
+def test_logout_refuses_a_copy_of_the_session_cookie(app, organizer_client):
+    with organizer_client.session_transaction() as saved:
+        copied = dict(saved)
+    organizer_client.post("/admin/logout")
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session.update(copied)
+    assert other.get("/admin/").status_code == 302
+
+
+def test_logout_keeps_the_users_other_logins(app, client, add_user, login):
+    add_user()
+    login(client)
+    laptop = app.test_client()
+    login(laptop)
+    client.post("/admin/logout")
+    assert laptop.get("/admin/c/stop-forced-repatriation/").status_code == 200
+
+
+def test_removed_user_session_is_refused(app, organizer_client, add_user):
+    from campaign.organizer import accounts
+
+    add_user("root@example.org", "admin")
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        accounts.remove_user(session, "org@example.org")
+    assert organizer_client.get("/admin/").status_code == 302
+
+
 def test_login_rate_limit_refuses_sixth_attempt(make_app, add_user):
     app = make_app(RATELIMIT_ENABLED=True)
     client = app.test_client()
