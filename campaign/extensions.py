@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import weakref
 from collections.abc import Iterable, Sequence
 from functools import cached_property
@@ -12,6 +13,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from campaign.i18n.catalogs import load_translations
 from campaign.i18n.formats import FormatSafeTranslations
 
 
@@ -24,7 +26,14 @@ class FormatSafeDomain(Domain):
         self._safe: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get_translations(self):
-        return format_safe(super().get_translations(), self._safe)
+        try:
+            translations = super().get_translations()
+        except (OSError, ValueError, struct.error):
+            # A messages.mo that gettext cannot read (catalogs.load_translations logs why): the
+            # pages in the source language rather than an error on every page.
+            locale = get_locale()
+            translations = load_translations(current_app.config["LOCALES_DIR"], str(locale))
+        return format_safe(translations, self._safe)
 
 
 def format_safe(translations, wrappers: weakref.WeakKeyDictionary) -> FormatSafeTranslations:

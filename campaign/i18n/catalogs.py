@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import gettext
 import io
+import itertools
+import logging
 import os
 import re
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +33,11 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, read_po, write_po
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 from campaign.storage.files import write_atomically
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
@@ -268,8 +274,56 @@ def read(path: Path, locale: str | None = None) -> Catalog:
     if found is not None:
         index, message, line = found
         raise CatalogFileError(message, Catalog(), line, index)
-    return read_po(io.BytesIO(text.encode("utf-8")), locale=locale, domain=DOMAIN,
-                   abort_invalid=True)
+    catalog = read_po(io.BytesIO(text.encode("utf-8")), locale=locale, domain=DOMAIN,
+                      abort_invalid=True)
+    found = plural_expression_error(text, catalog)
+    if found is not None:
+        index, message, line = found
+        raise CatalogFileError(message, Catalog(), line, index)
+    return catalog
+
+
+# The counts a plural expression is tried with: enough to tell every language's rules apart
+# (their cases turn on n % 10, n % 100, up to a million).
+_PLURAL_TRIALS = tuple(itertools.chain(range(1001), (1011, 1100, 10_000, 100_000, 1_000_000,
+                                                     1_000_001, 2_000_000)))
+
+
+def plural_expression_error(text: str, catalog: Catalog) -> tuple[int, str, str] | None:
+    """A ``plural=`` expression in the Plural-Forms header that gettext cannot read, that
+    picks a form past ``nplurals``, or that picks other forms than the language's rule (CLDR's,
+    as ``init`` writes it), as (0-based line of the header, message, line text). The site
+    reads the expression when it loads the catalog: one that does not parse would take every
+    page in the language down, a wrong one would put "3 personne a signé"."""
+    lines = text.split("\n")
+    index = next((i for i, line in enumerate(lines) if line.startswith('"Plural-Forms:')), None)
+    if index is None:
+        return None
+    expression = catalog.plural_expr
+    try:
+        language_rule = get_plural(str(catalog.locale)) if catalog.locale else None
+    except (UnknownLocaleError, ValueError):
+        language_rule = None
+    restore = f": restore the header ({catalog.locale}: {language_rule.plural_forms!r})" \
+        if language_rule else ""
+    try:
+        form_of = gettext.c2py(expression)
+        forms = [form_of(n) for n in _PLURAL_TRIALS]
+    except (ValueError, RecursionError, ZeroDivisionError) as error:
+        return (index, f"the Plural-Forms expression {expression!r} cannot be read ({error})"
+                       f"{restore}", lines[index])
+    for n, form in zip(_PLURAL_TRIALS, forms, strict=True):
+        if not 0 <= form < catalog.num_plurals:
+            return (index, f"the Plural-Forms expression gives form {form} for n={n}, but "
+                           f"nplurals={catalog.num_plurals}{restore}", lines[index])
+    if language_rule is None or language_rule.num_plurals != catalog.num_plurals:
+        return None  # a wrong nplurals is reported on its own (checks.py)
+    expected_of = gettext.c2py(language_rule.plural_expr)
+    for n, form in zip(_PLURAL_TRIALS, forms, strict=True):
+        if form != expected_of(n):
+            return (index, f"the Plural-Forms expression gives form {form} for n={n}, where "
+                           f"{catalog.locale} uses form {expected_of(n)}{restore}", lines[index])
+    return None
 
 
 class _LineRecordingParser(PoFileParser):
@@ -422,10 +476,18 @@ def coverage(locale: str, catalog: Catalog, template: Catalog) -> Coverage:
     return Coverage(locale, total, translated, fuzzy)
 
 
-def load_translations(locales_dir: Path, locale: str) -> Translations:
+def load_translations(locales_dir: Path | str, locale: str) -> NullTranslations:
     """The compiled translations of ``locale`` for rendering (null translations for English or a
-    locale without a compiled catalog)."""
-    return Translations.load(str(locales_dir), [locale], DOMAIN)
+    locale without a compiled catalog). A ``messages.mo`` that gettext cannot read — one not
+    written by ``compile``, whose Plural-Forms does not parse, or a damaged file — gives the
+    source text, with an error in the log, rather than taking every page in the language down."""
+    try:
+        return Translations.load(str(locales_dir), [locale], DOMAIN)
+    except (OSError, ValueError, struct.error) as error:
+        path = Path(locales_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        log.error("%s cannot be read (%s): %s is shown in the source language; run "
+                  "'campaign i18n check' and 'campaign i18n compile'", path, error, locale)
+        return NullTranslations()
 
 
 def catalog_stamp(locales_dir: Path, locale: str) -> tuple[float, float]:

@@ -7,11 +7,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from markupsafe import Markup, escape
 
 from campaign.content.model import Campaign, Source
 from campaign.content.templates import make_sandbox
+from campaign.i18n.catalogs import load_translations
 from campaign.i18n.formats import FormatSafeTranslations
 from campaign.letters.citations import format_locator
 
@@ -44,7 +45,7 @@ def translations(locales_dir: str, locale: str) -> NullTranslations:
             # As the site's own strings are: a translation that cannot be formatted shows the
             # source sentence instead of taking the petition page down.
             _translations[key] = FormatSafeTranslations(
-                Translations.load(locales_dir, [locale]), locale)
+                load_translations(locales_dir, locale), locale)
         return _translations[key]
 
 

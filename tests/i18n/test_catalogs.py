@@ -252,6 +252,32 @@ def test_compile_command_broken_placeholder_keeps_previous_mo(make_app, copy_lay
     assert copy_layout.compiled("ko").read_bytes() == before
 
 
+def test_compile_command_broken_plural_expression_keeps_previous_mo(make_app, copy_layout):
+    before = copy_layout.compiled("fr").read_bytes()
+    po = copy_layout.catalog("fr")
+    po.write_text(po.read_text(encoding="utf-8").replace("plural=(n > 1);", "plural=(n > ;"),
+                  encoding="utf-8")
+
+    result = i18n_command(make_app, copy_layout, "compile", "--quiet")
+
+    assert result.exit_code == 1 and "the Plural-Forms expression '(n >' cannot be read" \
+        in result.output
+    assert copy_layout.compiled("fr").read_bytes() == before
+
+
+def test_site_in_a_language_whose_mo_gettext_cannot_read_shows_the_source_text(
+        make_app, copy_layout):
+    mo = copy_layout.compiled("fr")
+    # Written by another tool than compile: the same bytes with a plural expression cut short.
+    mo.write_bytes(mo.read_bytes().replace(b"plural=(n > 1);", b"plural=(n >   ;"))
+    client = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_client()
+
+    response = client.get("/fr/c/stop-forced-repatriation/")
+
+    assert response.status_code == 200
+    assert "Sign the petition" in response.get_data(as_text=True)
+
+
 def test_stats_command_configured_language_without_catalog_shows_it(make_app, copy_layout):
     shutil.rmtree(copy_layout.locales_dir / "ko")
 

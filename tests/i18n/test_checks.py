@@ -368,3 +368,42 @@ def test_check_given_incomplete_file_with_require_complete_fails(runner, fr_miss
     assert f"{fr_missing_one}: not in this catalog yet" in result.output
 
 
+
+
+PLURAL_ENTRY = '''\
+    msgid "%(num)s signature"
+    msgid_plural "%(num)s signatures"
+    msgstr[0] "%(num)s signature"
+    msgstr[1] "%(num)s signatures"
+    '''
+
+
+def test_check_plural_expression_that_does_not_parse_fails_on_the_header(runner, write_po):
+    path = write_po(PLURAL_ENTRY, plural_forms="nplurals=2; plural=(n > ;")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms expression '(n >' "
+            "cannot be read") in result.output
+    assert "restore the header (fr: 'nplurals=2; plural=(n > 1);')" in result.output
+
+
+def test_check_plural_expression_past_its_forms_fails_on_the_header(runner, write_po):
+    path = write_po(PLURAL_ENTRY, plural_forms="nplurals=2; plural=(n > 1 ? 7 : 0);")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms expression gives form 7 "
+            "for n=2, but nplurals=2") in result.output
+
+
+def test_check_plural_expression_other_than_the_languages_fails_on_the_header(runner, write_po):
+    path = write_po(PLURAL_ENTRY, plural_forms="nplurals=2; plural=(n == 5);")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms expression gives form 0 "
+            "for n=2, where fr uses form 1") in result.output
+
+
+def test_check_plural_expression_written_another_way_passes(runner, write_po):
+    path = write_po(PLURAL_ENTRY, plural_forms="nplurals=2; plural=n>1;")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
