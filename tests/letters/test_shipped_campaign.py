@@ -153,3 +153,12 @@ def test_japanese_letter_opens_with_haikei_that_its_keigu_closes(shipped, letter
     html = engine.letter_html(campaign, recipient.id, SIGNER, locale="ja")
     body = unescape(re.sub(r"<[^>]+>", "", html.split('class="salutation"')[1]))
     assert body.index("拝啓") < body.index("敬具")
+
+
+@pytest.mark.parametrize(("locale", "title"), [("ja", "大韓民国憲法"), ("zh_Hans", "大韩民国宪法"),
+                                               ("de", "Verfassung der Republik Korea")])
+def test_korean_constitution_is_cited_by_its_title_in_the_letters_language(shipped, locale,
+                                                                          title):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "rok-mofa", SIGNER, locale=locale)
+    assert title in html and "Constitution of the Republic of Korea" not in html
