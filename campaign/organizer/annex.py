@@ -2,7 +2,8 @@
 bounded memory.
 
 One text line per signature (``"No. Name · City, Country · date"``), a fixed number of lines per
-page at fixed baselines, every line truncated so that it never wraps. WeasyPrint costs about
+page at fixed baselines; a line too long for the page has its name and place cut, so that it
+never wraps and its number and date always show. WeasyPrint costs about
 1.5 ms of CPU per line however plain the markup (its box layout and drawing are per line, in
 Python), so the annex pages are drawn directly with Pango and cairo (``annexpdf``: the same
 shaping, font fallback and bidi as WeasyPrint, about a tenth of the time), in chunks, each chunk
@@ -41,10 +42,14 @@ LINES_PER_PAGE = 50
 LINES_PER_CHUNK = 10_000
 # Below this many lines, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 3000
-# A line's visible width in "ems" (a Han or Hangul character is one em, most others about half),
-# kept below what fits on an A4 line at the annex's font size, so that no line ever wraps.
-MAX_LINE_EMS = 88.0
-MAX_NAME_EMS = 34.0
+# A line whose estimated width (a Han or Hangul character is one em, most others about half) is
+# at most this many ems fits the page's sixty, whatever its letters, and is drawn as it is. A
+# longer one is measured with Pango, and its name and place are cut to the room the line has:
+# most lines are short, and measuring every one would shape every line twice.
+QUICK_FIT_EMS = 36.0
+# Of a line too long for the page, the place takes at most this share; the name has the rest.
+PLACE_SHARE = 0.35
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,33 @@ def _ems(char: str) -> float:
     return 0.62
 
 
-def truncate(text: str, max_ems: float) -> str:
-    """``text`` cut with an ellipsis so that it takes at most ``max_ems`` (estimated)."""
+def _fits_unmeasured(text: str) -> bool:
+    """Whether ``text`` surely fits the line by its estimated width. A character outside the
+    scripts estimated here (a wide ligature such as ﷽, a three-em dash) sends the line to be
+    measured."""
     used = 0.0
-    for index, char in enumerate(text):
+    for char in text:
+        if char >= "\u2e00" and unicodedata.east_asian_width(char) not in "WF":
+            return False
         used += _ems(char)
-        if used > max_ems:
-            return text[: max(index - 1, 0)].rstrip() + "…"
-    return text
+    return used <= QUICK_FIT_EMS
+
+
+def _cut(text: str, fits: Callable[[str], bool]) -> str:
+    """The longest start of ``text``, with an ellipsis, that ``fits`` (found by halving), or
+    ``text`` itself when it fits whole. Never cuts a letter from its accents."""
+    if fits(text):
+        return text
+    low, high = 0, len(text) - 1  # fits(text[:low] + …) is assumed; text[:high + 1] is too long
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:middle].rstrip() + ELLIPSIS):
+            low = middle
+        else:
+            high = middle - 1
+    while low > 0 and unicodedata.combining(text[low]):
+        low -= 1
+    return text[:low].rstrip() + ELLIPSIS
 
 
 def _has_rtl(text: str) -> bool:
@@ -102,11 +126,27 @@ def _isolate(text: str) -> str:
 _CONTROLS = dict.fromkeys([*range(32), 127], " ")
 
 
-def line_text(line: AnnexLine) -> str:
-    name = truncate(line.name.translate(_CONTROLS), MAX_NAME_EMS)
-    place = truncate(line.place.translate(_CONTROLS), MAX_LINE_EMS - MAX_NAME_EMS - 16)
-    place = ", ".join(_isolate(part) for part in place.split(", "))
-    return f"{line.number}. {_isolate(name)} · {place} · {line.date}"
+def _place_text(place: str) -> str:
+    return ", ".join(_isolate(part) for part in place.split(", "))
+
+
+def _joined(number: int, name: str, place: str, date: str) -> str:
+    return f"{number}. {_isolate(name)} · {_place_text(place)} · {date}"
+
+
+def line_text(line: AnnexLine, width: float | None = None,
+              measure: Callable[[str], float] | None = None) -> str:
+    """The printed line of a signature. Given the line's ``width`` and a ``measure`` of text (in
+    the same unit), a line too long for it has its place cut to at most ``PLACE_SHARE`` of the
+    width and its name to the room left, each with an ellipsis; the number and date stay."""
+    name, place = line.name.translate(_CONTROLS), line.place.translate(_CONTROLS)
+    text = _joined(line.number, name, place, line.date)
+    if width is None or measure is None or _fits_unmeasured(text) or measure(text) <= width:
+        return text
+    place = _cut(place, lambda p: measure(_place_text(p)) <= width * PLACE_SHARE)
+    room = width - measure(_joined(line.number, "", place, line.date))
+    name = _cut(name, lambda n: measure(_isolate(n)) <= room)
+    return _joined(line.number, name, place, line.date)
 
 
 MM = 72 / 25.4
@@ -150,8 +190,10 @@ def _draw_chunk(pdf: PdfPages, lines: list[AnnexLine], layout: AnnexLayout, *,
         pdf.text(layout.columns, x=x, baseline=top + 9, width=width, font=body, gray=0.333)
         top += 16
         for row, line in enumerate(lines[start: start + per_page]):
-            pdf.text(line_text(line), x=x, baseline=top + 9.6 + row * LINE_HEIGHT, width=width,
-                     font=body)
+            # Measured a little narrower than the page: the parts of a cut line are measured
+            # one by one, and kerning between them could add a fraction of a point.
+            text = line_text(line, width - 2, lambda text: pdf.width_of(text, body))
+            pdf.text(text, x=x, baseline=top + 9.6 + row * LINE_HEIGHT, width=width, font=body)
     return pages
 
 

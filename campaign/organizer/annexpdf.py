@@ -54,6 +54,7 @@ void pango_layout_set_width (PangoLayout *layout, int width);
 void pango_layout_set_alignment (PangoLayout *layout, PangoAlignment alignment);
 void pango_layout_set_ellipsize (PangoLayout *layout, PangoEllipsizeMode ellipsize);
 int pango_layout_get_baseline (PangoLayout *layout);
+void pango_layout_get_size (PangoLayout *layout, int *width, int *height);
 void pango_context_set_language (PangoContext *context, PangoLanguage *language);
 void pango_context_set_base_dir (PangoContext *context, PangoDirection direction);
 void pango_context_set_round_glyph_positions (PangoContext *context, gboolean round_positions);
@@ -118,21 +119,46 @@ class PdfPages:
         self.rtl = rtl
         self._surface = cairo.cairo_pdf_surface_create(path.encode(), self.width, self.height)
         self._cr = cairo.cairo_create(self._surface)
-        self._layout = pangocairo.pango_cairo_create_layout(self._cr)
-        context = pango.pango_layout_get_context(self._layout)
+        self._layout = self._new_layout(lang)
+        pango.pango_layout_set_ellipsize(self._layout, pango.PANGO_ELLIPSIZE_END)
+        self._fonts: dict[str, object] = {}
+        self._font: str | None = None
+        self._box: tuple[float, float] | None = None
+        # Measures text without a width, so without an ellipsis (``width_of``).
+        self._ruler = self._new_layout(lang)
+        self._ruler_font: str | None = None
+        self._size = ffi.new("int[2]")
+
+    def _new_layout(self, lang: str):
+        layout = pangocairo.pango_cairo_create_layout(self._cr)  # with a context of its own
+        context = pango.pango_layout_get_context(layout)
         pangocairo.pango_cairo_context_set_resolution(context, 72.0)
         pango.pango_context_set_round_glyph_positions(context, False)
         # The language picks the Han glyph forms (Korean, Japanese, Simplified Chinese) of the
         # CJK font; the base direction applies to every line, whatever script it starts with.
         pango.pango_context_set_language(context, pango.pango_language_from_string(lang.encode()))
         pango.pango_context_set_base_dir(
-            context, pango.PANGO_DIRECTION_RTL if rtl else pango.PANGO_DIRECTION_LTR)
-        pango.pango_layout_set_auto_dir(self._layout, False)
-        pango.pango_layout_set_ellipsize(self._layout, pango.PANGO_ELLIPSIZE_END)
-        pango.pango_layout_context_changed(self._layout)
-        self._fonts: dict[str, object] = {}
-        self._font: str | None = None
-        self._box: tuple[float, float] | None = None
+            context, pango.PANGO_DIRECTION_RTL if self.rtl else pango.PANGO_DIRECTION_LTR)
+        pango.pango_layout_set_auto_dir(layout, False)
+        pango.pango_layout_context_changed(layout)
+        return layout
+
+    def _description(self, font: str):
+        description = self._fonts.get(font)
+        if description is None:
+            description = self._fonts[font] = pango.pango_font_description_from_string(
+                font.encode())
+        return description
+
+    def width_of(self, text: str, font: str) -> float:
+        """The width in points of ``text`` on one line in ``font``, as ``text`` would draw it."""
+        if font != self._ruler_font:
+            pango.pango_layout_set_font_description(self._ruler, self._description(font))
+            self._ruler_font = font
+        data = text.encode()
+        pango.pango_layout_set_text(self._ruler, data, len(data))
+        pango.pango_layout_get_size(self._ruler, self._size, self._size + 1)
+        return self._size[0] / 1024
 
     def text(self, text: str, *, x: float, baseline: float, width: float, font: str,
              align: str = "start", gray: float = 0.0) -> None:
@@ -140,11 +166,7 @@ class PdfPages:
         in the box from ``x`` to ``x + width``; "start" is the right edge when right-to-left."""
         layout = self._layout
         if font != self._font:
-            description = self._fonts.get(font)
-            if description is None:
-                description = self._fonts[font] = pango.pango_font_description_from_string(
-                    font.encode())
-            pango.pango_layout_set_font_description(layout, description)
+            pango.pango_layout_set_font_description(layout, self._description(font))
             self._font = font
         if self._box != (width, align):
             pango.pango_layout_set_width(layout, int(width * 1024))
@@ -170,6 +192,7 @@ class PdfPages:
         if self._surface is None:
             return
         gobject.g_object_unref(self._layout)
+        gobject.g_object_unref(self._ruler)
         for description in self._fonts.values():
             pango.pango_font_description_free(description)
         cairo.cairo_destroy(self._cr)

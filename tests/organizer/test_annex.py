@@ -12,7 +12,6 @@ from campaign.organizer.annex import (
     line_text,
     render_annex,
     render_chunk,
-    truncate,
 )
 from campaign.organizer.pdfparts import merge_and_number
 
@@ -35,10 +34,40 @@ def test_annex_in_worker_processes_keeps_order_and_page_count(tmp_path):
     assert "7 / 7" in text
 
 
-def test_truncate_keeps_long_names_on_one_line():
-    long_name = "김" * 80
-    assert truncate(long_name, 34).endswith("…")
-    assert len(truncate(long_name, 34)) <= 34
+RIGHT_MARGIN = 595.28 - 16 * 72 / 25.4
+LONG_NAME = ("Hubert Blaine Wolfeschlegelsteinhausenbergerdorff Sr. the Third of Somewhere "
+             "Very Long Indeed")
+
+
+def _first_page_text(tmp_path, lines: list[AnnexLine]) -> list[str]:
+    render_chunk(lines, LAYOUT, str(tmp_path / "annex.pdf"), True)
+    return subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1",
+                           str(tmp_path / "annex.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+
+
+def test_annex_long_name_takes_the_room_the_line_has(tmp_path):
+    text = _first_page_text(tmp_path, [AnnexLine(1, LONG_NAME, "Berlin, Germany", "2026-11-20")])
+    [line] = [line for line in text if line.startswith("1. ")]
+    assert line.startswith("1. Hubert Blaine Wolfeschlegelsteinhausenbergerdorff Sr. the Third of")
+    assert line.endswith("… · Berlin, Germany · 2026-11-20")
+
+
+def test_annex_short_line_is_printed_whole(tmp_path):
+    text = _first_page_text(tmp_path, [AnnexLine(1, "Jane Doe", "Berlin, Germany", "2026-11-20")])
+    assert "1. Jane Doe · Berlin, Germany · 2026-11-20" in text
+
+
+def test_annex_wide_long_name_and_place_keep_the_date_inside_the_margin(tmp_path):
+    lines = [AnnexLine(1, "W" * 200, "London, United Kingdom", "2026-11-20"),
+             AnnexLine(2, "김" * 60, "서울특별시 강남구 어딘가 아주 긴 동네 이름, 대한민국", "2026-11-20"),
+             AnnexLine(3, "王" * 80, "上海" * 30 + ", 中国", "2026-11-21"),
+             AnnexLine(4, "\ufdfd" * 40, "Riyadh, Saudi Arabia", "2026-11-22")]
+    render_chunk(lines, LAYOUT, str(tmp_path / "wide.pdf"), True)
+    boxes = _word_boxes(tmp_path / "wide.pdf")
+    dates = [box for box in boxes if box[2].startswith("2026-11-2")]
+    assert len(dates) == 4
+    assert max(box[1] for box in boxes) <= RIGHT_MARGIN + 0.5
 
 
 def test_line_text_isolates_right_to_left_names():
@@ -60,8 +89,7 @@ def test_annex_right_to_left_lines_start_at_right_margin(tmp_path):
     render_chunk([AnnexLine(7, "محمد أحمد", "القاهرة, مصر", "2026-10-01")], layout,
                  str(tmp_path / "rtl.pdf"), True)
     boxes = _word_boxes(tmp_path / "rtl.pdf")
-    right_margin = 595.28 - 16 * 72 / 25.4
     number = next(box for box in boxes if box[2] == "7")
     date = next(box for box in boxes if box[2] == "2026-10-01")
-    assert number[1] > right_margin - 2  # the line starts at the right margin …
+    assert number[1] > RIGHT_MARGIN - 2  # the line starts at the right margin …
     assert date[1] < number[0] - 50  # … and ends, with the date, further left
