@@ -14,7 +14,7 @@ from campaign.app_context import library
 from campaign.content import Campaign, ContentError, ContentErrors
 from campaign.letters import service
 from campaign.letters.errors import LetterError
-from campaign.letters.merge import SignerDetails, validate_signer
+from campaign.letters.merge import SignerDetails, check_printable, validate_signer
 from campaign.storage.csvfiles import CsvFileError, read_records, read_text
 from campaign.storage.files import write_atomically
 
@@ -73,6 +73,10 @@ def render_command(slug, recipient, locale, name, country, city, postcode, messa
                    bilingual, pdf_variant, output):
     """Render one signer's letter to a PDF."""
     campaign = _campaign(slug)
+    if output.suffix.lower() != ".pdf":
+        # As for a mail merge: "-o letter.txt" would be a PDF under another name.
+        raise click.BadParameter(f"{output}: give a file ending in .pdf",
+                                 param_hint="'-o' / '--output'")
     _check_output(output)
     message = ""
     if message_file:
@@ -84,6 +88,7 @@ def render_command(slug, recipient, locale, name, country, city, postcode, messa
     signer = SignerDetails(name=name, country=country, city=city, postcode=postcode,
                            message=message)
     try:
+        check_printable(signer)
         _warn_untranslated(campaign, recipient, locale)
         pdf = service.render_letter_pdf(campaign, recipient, signer, locale=locale,
                                         bilingual=bilingual, pdf_variant=pdf_variant)
@@ -120,7 +125,7 @@ def read_signers(path: Path, problems: list[str]) -> Iterator[SignerDetails]:
         row = dict(zip(header, record.cells, strict=False))
         values = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
         try:
-            signer = validate_signer(SignerDetails(**values))
+            signer = check_printable(validate_signer(SignerDetails(**values)))
         except LetterError as exc:
             problems.append(f"{path}:{line}: {exc}")
             continue

@@ -21,6 +21,7 @@ from campaign.content.templates import text_direction
 from campaign.content.territories import is_country_code
 from campaign.letters import terms
 from campaign.letters.errors import InvalidSigner
+from campaign.letters.printable import unprintable
 
 Gettext = Callable[[str], str]
 Pgettext = Callable[[str, str], str]
@@ -60,6 +61,19 @@ def validate_signer(signer: SignerDetails) -> SignerDetails:
     return SignerDetails(name=name, country=country, city=" ".join(signer.city.split()),
                          postcode=" ".join(signer.postcode.split()),
                          message=signer.message.replace("\r\n", "\n").strip(), date=signer.date)
+
+
+def check_printable(signer: SignerDetails) -> SignerDetails:
+    """Refuses details with characters that no installed font has (``printable.py``): each
+    would print as an empty box. Checked where details come in (the command line, a signers
+    file); a signature stored before is printed as it is."""
+    for label, value in (("name", signer.name), ("city", signer.city),
+                         ("postcode", signer.postcode), ("message", signer.message)):
+        missing = unprintable(value)
+        if missing:
+            raise InvalidSigner(f"the {label} has characters that no installed font can print: "
+                                f"{' '.join(missing)}")
+    return signer
 
 
 def message_paragraphs(message: str) -> list[list[str]]:

@@ -122,7 +122,7 @@ def import_paper_signatures(campaign: Campaign, path: Path, *,
                                          city=row.get("city") or "")
                 confirmed_at = _parse_date(row.get("date") or "", campaign.opens, today)
             except InvalidSignature as exc:
-                report.rejected.append((line, f"{exc.field}: {exc.message}"))
+                report.rejected.append((line, f"{exc.field}: {exc.text}"))
                 continue
             consent = (row.get("show_name") or "").strip().lower()
             if consent not in _YES | _NO:

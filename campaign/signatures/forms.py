@@ -36,6 +36,14 @@ MESSAGES = {
     rules.POSTCODE_TOO_LONG: _l("Please use at most 32 characters for your postcode."),
     rules.MESSAGE_TOO_LONG: _l("Please keep your message under 2,000 characters."),
     rules.TEXT_CONTROL: _l("This field contains characters that cannot be printed."),
+    # Translators: %(characters)s lists the characters, such as an emoji, that no font of the
+    # letters has; they would print as empty boxes.
+    rules.NAME_UNPRINTABLE: _l("Your name contains characters that a letter cannot print: "
+                               "%(characters)s"),
+    # Translators: %(characters)s lists the characters, such as an emoji, that no font of the
+    # letters has; they would print as empty boxes.
+    rules.TEXT_UNPRINTABLE: _l("This field contains characters that a letter cannot print: "
+                               "%(characters)s"),
 }
 
 
@@ -111,6 +119,16 @@ def country_options(locale: str, selected: str | None) -> Markup:
     return Markup(prompt + options)  # noqa: S704 (names escaped above; codes are A-Z only)
 
 
+def _translated(error: rules.InvalidSignature) -> str:
+    message = str(MESSAGES.get(error.message, error.message))
+    if not error.values:
+        return message
+    try:
+        return message % error.values
+    except (KeyError, ValueError, TypeError):  # a translation whose placeholder is broken
+        return error.text
+
+
 def _rule(check):
     """A WTForms validator that runs a rule and reports its message in the page's language;
     the cleaned value replaces the field's data."""
@@ -119,7 +137,7 @@ def _rule(check):
         try:
             field.data = check(field.data or "")
         except rules.InvalidSignature as exc:
-            raise ValidationError(str(MESSAGES.get(exc.message, exc.message))) from exc
+            raise ValidationError(_translated(exc)) from exc
 
     return validator
 

@@ -1,7 +1,8 @@
 """What a valid signature is: pure rules shared by the web form and the paper import.
 
 No Flask and no database here. Each check returns the cleaned value or raises ``InvalidSignature``
-naming the field; messages are plain English source strings that the web layer translates.
+naming the field; messages are plain English source strings that the web layer translates. What
+a letter can print is what the installed fonts have (``campaign.letters.printable``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import idna
 from email_validator import EmailNotValidError, validate_email
 
 from campaign.content.territories import is_country_code
+from campaign.letters.printable import unprintable
 
 NAME_MAX = 200
 CITY_MAX = 120
@@ -31,12 +33,18 @@ _SPACES = re.compile(r"\s+")
 
 
 class InvalidSignature(ValueError):
-    """A field of a signature is not acceptable; ``message`` is an untranslated source string."""
+    """A field of a signature is not acceptable; ``message`` is an untranslated source string,
+    with ``%(name)s`` placeholders for ``values``; ``text`` is the message filled in."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, **values: str):
         self.field = field
         self.message = message
+        self.values = values
+        super().__init__(f"{field}: {self.text}")
+
+    @property
+    def text(self) -> str:
+        return self.message % self.values if self.values else self.message
 
 
 # Messages, listed once so that the web layer can mark them for translation.
@@ -53,6 +61,15 @@ CITY_TOO_LONG = "Please use at most 120 characters for your city."
 POSTCODE_TOO_LONG = "Please use at most 32 characters for your postcode."
 MESSAGE_TOO_LONG = "Please keep your message under 2,000 characters."
 TEXT_CONTROL = "This field contains characters that cannot be printed."
+# Characters that no installed font has: a letter would print an empty box for each.
+NAME_UNPRINTABLE = "Your name contains characters that a letter cannot print: %(characters)s"
+TEXT_UNPRINTABLE = "This field contains characters that a letter cannot print: %(characters)s"
+
+
+def _refuse_unprintable(field: str, text: str, message: str) -> None:
+    missing = unprintable(text)
+    if missing:
+        raise InvalidSignature(field, message, characters=" ".join(missing))
 
 
 def _has_control(text: str, allow_newlines: bool = False) -> bool:
@@ -92,6 +109,7 @@ def validate_name(value: str) -> str:
         raise InvalidSignature("name", NAME_BRACKETS)
     if not any(unicodedata.category(c).startswith("L") for c in name):
         raise InvalidSignature("name", NAME_NO_LETTER)
+    _refuse_unprintable("name", name, NAME_UNPRINTABLE)
     return name
 
 
@@ -133,6 +151,7 @@ def _short_text(field: str, value: str, limit: int, too_long: str) -> str:
     text = _tidy(value)
     if len(text) > limit:
         raise InvalidSignature(field, too_long)
+    _refuse_unprintable(field, text, TEXT_UNPRINTABLE)
     return text
 
 
@@ -150,6 +169,7 @@ def validate_message(value: str) -> str:
         raise InvalidSignature("message", TEXT_CONTROL)
     if len(text) > MESSAGE_MAX:
         raise InvalidSignature("message", MESSAGE_TOO_LONG)
+    _refuse_unprintable("message", text, TEXT_UNPRINTABLE)
     return text
 
 

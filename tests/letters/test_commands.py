@@ -210,3 +210,29 @@ def test_batch_output_neither_pdf_nor_folder_is_refused(letters_app, tmp_path):
     result = _batch(letters_app, _signers(tmp_path), out)
     assert result.exit_code == 2 and "ending in .pdf" in result.output
     assert not out.exists()
+
+
+def test_batch_reports_a_row_with_characters_no_font_has(letters_app, tmp_path):
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name,country\nAnn,GB\nSmiley 🙂,GB\n", encoding="utf-8")
+    result = _batch(letters_app, signers, tmp_path / "all.pdf")
+    assert f"{signers}:3: the name has characters that no installed font can print: 🙂" \
+        in result.output
+    assert "Rendered 1 letter(s)" in result.output and result.exit_code == 1
+
+
+def test_render_name_with_characters_no_font_has_is_refused(letters_app, tmp_path):
+    out = tmp_path / "x.pdf"
+    result = letters_app.test_cli_runner().invoke(args=[
+        "letter", "render", "--campaign", "demo", "--recipient", "emb-gb", "--locale", "en",
+        "--name", "Jane 🙂", "--country", "GB", "-o", str(out)])
+    assert result.exit_code == 1 and "no installed font can print: 🙂" in result.output
+    assert not out.exists()
+
+
+def test_render_output_not_pdf_is_refused(letters_app, tmp_path):
+    out = tmp_path / "letter.txt"
+    result = letters_app.test_cli_runner().invoke(args=[*RENDER, "--locale", "en",
+                                                        "-o", str(out)])
+    assert result.exit_code == 2 and "ending in .pdf" in result.output
+    assert not out.exists()

@@ -157,6 +157,13 @@ def test_import_reports_rejected_rows_with_file_and_line(app, runner, tmp_path):
     assert "1 added" in result.output
 
 
+def test_import_refuses_a_name_with_characters_no_font_has(runner, tmp_path):
+    path, result = _import(runner, tmp_path, "name,email,country,city,date\n"
+                                             "Smiley 🙂,sm@example.org,KR,Seoul,2026-10-02\n")
+    assert f"{path}:2: name: Your name contains characters that a letter cannot print: 🙂" \
+        in result.output
+
+
 def test_import_with_rejected_rows_exits_1(runner, tmp_path):
     _, result = _import(runner, tmp_path)
     assert result.exit_code == 1

@@ -130,3 +130,26 @@ def test_neutralise_cell_quotes_formula_starts(cell):
 
 def test_neutralise_cell_keeps_plain_text():
     assert rules.neutralise_cell("Seoul") == "Seoul"
+
+
+def test_validate_name_refuses_characters_no_font_has_naming_them():
+    with pytest.raises(InvalidSignature) as caught:
+        rules.validate_name("Zoë 🙂 Martin 🏽")
+    assert (caught.value.field, caught.value.message) == ("name", rules.NAME_UNPRINTABLE)
+    assert caught.value.text.endswith(": 🙂 🏽")
+
+
+@pytest.mark.parametrize("name", ["Jane ✈ Doe", "שלום כהן", "नमस्ते", "ภาษาไทย", "Ἀλέξανδρος"])
+def test_validate_name_accepts_characters_an_installed_font_has(name):
+    assert rules.validate_name(name) == name
+
+
+def test_validate_message_refuses_characters_no_font_has():
+    with pytest.raises(InvalidSignature) as caught:
+        rules.validate_message("Please act now 🙏")
+    assert (caught.value.field, caught.value.text) == (
+        "message", "This field contains characters that a letter cannot print: 🙏")
+
+
+def test_validate_message_keeps_joiners_and_variation_selectors():
+    assert rules.validate_message("❤\ufe0f a\u200db") == "❤\ufe0f a\u200db"

@@ -70,6 +70,19 @@ def test_sign_refuses_control_characters_in_name(sig_client, sig_app, outbox):
     assert_refused(sig_client, sig_app, outbox, "name", name="Jane\x07Doe")
 
 
+def test_sign_refuses_emoji_in_name_naming_it(sig_client, sig_app, outbox):
+    page = assert_refused(sig_client, sig_app, outbox, "name", name="Jane 🙂 Doe")
+    assert "Your name contains characters that a letter cannot print: 🙂" in page
+
+
+def test_sign_refuses_emoji_in_message_in_the_pages_language(sig_client, sig_app, outbox):
+    response = sig_client.post("/de/c/stop-forced-repatriation/",
+                               data=form(message="Bitte handeln Sie 🙏"))
+    assert response.status_code == 400 and rows(sig_app) == []
+    assert "🙏" in response.get_data(as_text=True)
+    assert "a letter cannot print" not in response.get_data(as_text=True)
+
+
 def test_sign_refuses_url_in_name(sig_client, sig_app, outbox):
     assert_refused(sig_client, sig_app, outbox, "name", name="Buy at https://spam.example")
 
