@@ -44,7 +44,7 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
         rows = []
         end = reader.line_num
         for cells in reader:
-            rows.append((end + 1, cells))
+            rows.append((end + 1, reader.line_num, cells))
             end = reader.line_num
     except csv.Error as exc:
         return {}, [Problem(path, reader.line_num, f"invalid CSV: {exc}")]
@@ -54,7 +54,13 @@ def parse_recipients(path: Path) -> tuple[dict[str, Recipient], list[Problem]]:
 
     recipients: dict[str, Recipient] = {}
     problems: list[Problem] = []
-    for line, cells in rows:
+    for line, last_line, cells in rows:
+        if last_line > line and any("\n" in cell for cell in cells):
+            # No cell of the directory holds a line break (address lines are separated by |):
+            # a quote opened and not closed on its line has read the rows after it into this one.
+            problems.append(Problem(path, line, f"a quote is left open: lines {line}–{last_line} "
+                                                "were read as one row"))
+            continue
         if len(cells) > len(header):
             problems.append(Problem(path, line, "more cells than columns in the header"))
             continue

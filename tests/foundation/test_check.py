@@ -268,3 +268,12 @@ def test_check_broken_source_is_not_reported_as_unknown_where_cited(make_app, le
     result = _check(make_app, letters_dir, SLUG)
     assert f"{path}:{line}: source 'cat-1984' field 'type'" in result.output
     assert "unknown source 'cat-1984'" not in result.output
+
+
+def test_check_recipient_quote_left_open_names_the_lines_read_as_one_row(make_app, letters_dir):
+    path = letters_dir / SLUG / "recipients.csv"
+    line = _edit_recipient(path, "emb-jp", ",embassy,", ',embassy,"')
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{path}:{line}: a quote is left open: lines {line}–" in result.output
+    assert "country_code" not in result.output
