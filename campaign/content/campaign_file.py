@@ -10,7 +10,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from campaign.content.errors import ContentError, Problem
+from campaign.content.errors import ContentError, Problem, not_utf8
 from campaign.content.model import DefaultRecipientRule, LetterSpec
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
@@ -56,7 +56,8 @@ def read_toml(path: Path) -> tuple[dict[str, Any], _Lines]:
     except FileNotFoundError as exc:
         raise ContentError(path, None, "file not found") from exc
     except UnicodeDecodeError as exc:
-        raise ContentError(path, None, f"not UTF-8 text ({exc.reason})") from exc
+        problem = not_utf8(path, exc)
+        raise ContentError(path, problem.line, problem.message) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

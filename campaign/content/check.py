@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
-from campaign.content.errors import Problem
+from campaign.content.errors import Problem, not_utf8
 from campaign.content.library import (
     CAMPAIGN_FILE,
     campaign_from_files,
@@ -93,7 +93,7 @@ def _check_templates(directory: Path, templates: list[str],
         try:
             source = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(path, None, f"not UTF-8 text ({exc.reason})"))
+            problems.append(not_utf8(path, exc))
             continue
         try:
             env.compile(source, name=name, filename=str(path))

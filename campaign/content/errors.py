@@ -35,3 +35,11 @@ class ContentErrors(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def not_utf8(path: Path, error: UnicodeDecodeError) -> Problem:
+    """The problem of a file that is not UTF-8, at the line of its first byte that is not."""
+    data = error.object if isinstance(error.object, bytes | bytearray) else b""
+    line = data[:error.start].count(b"\n") + 1 if data else None
+    byte = f"byte 0x{data[error.start]:02x}" if data else "a byte"
+    return Problem(path, line, f"not UTF-8 text: {byte} is not UTF-8 (save the file as UTF-8)")

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from campaign.content.errors import Problem
+from campaign.content.errors import Problem, not_utf8
 from campaign.content.model import Name, Source, SourceDate
 
 _SCHEMA_PATH = Path(__file__).with_name("csl-data.schema.json")
@@ -162,7 +162,7 @@ def parse_sources(path: Path) -> tuple[dict[str, Source], list[Problem]]:
     except FileNotFoundError:
         return {}, [Problem(path, None, "file not found")]
     except UnicodeDecodeError as exc:
-        return {}, [Problem(path, None, f"not UTF-8 text ({exc.reason})")]
+        return {}, [not_utf8(path, exc)]
     items, problems = _split_items(text, path)
     sources: dict[str, Source] = {}
     for line, item in items:

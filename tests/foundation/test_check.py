@@ -277,3 +277,34 @@ def test_check_recipient_quote_left_open_names_the_lines_read_as_one_row(make_ap
     assert result.exit_code == 1
     assert f"{path}:{line}: a quote is left open: lines {line}–" in result.output
     assert "country_code" not in result.output
+
+
+def _latin1_into(path, word: str) -> int:
+    """Writes ``word`` (which has an accented letter) in Latin-1; returns its line."""
+    data = path.read_bytes()
+    data = data.replace(word.encode(), word.encode("latin-1"), 1)
+    path.write_bytes(data)
+    return data[:data.index(word.encode("latin-1"))].count(b"\n") + 1
+
+
+def test_check_sources_not_in_utf8_names_the_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "sources.json"
+    line = _latin1_into(path, "République")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: not UTF-8 text: byte 0xe9 is not UTF-8" in result.output
+
+
+def test_check_template_not_in_utf8_names_the_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "petition.html"
+    path.write_bytes(path.read_bytes() + "\n<p>Fin café</p>\n".encode("latin-1"))
+    line = path.read_bytes().count(b"\n")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: not UTF-8 text: byte 0xe9" in result.output
+
+
+def test_check_campaign_file_not_in_utf8_names_the_line(make_app, letters_dir):
+    path = letters_dir / SLUG / "campaign.toml"
+    path.write_bytes(path.read_bytes() + "\n# café\n".encode("latin-1"))
+    line = path.read_bytes().count(b"\n")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: not UTF-8 text: byte 0xe9" in result.output
