@@ -24,17 +24,24 @@ class BarChart:
     max_value: int
 
 
+# Above a column chart's bars: a band for the label of the scale ("max 40"), which the
+# tallest bar would otherwise cover.
+HEADROOM = 18
+
+
 def column_chart(points: list[tuple[str, int]], *, width: int = 720, height: int = 180,
                  gap: float = 2.0) -> BarChart:
-    """Vertical bars, e.g. signatures per day; the tallest bar fills the chart's height."""
+    """Vertical bars, e.g. signatures per day; the tallest bar reaches the band at the top that
+    holds the label of the scale, and the bars stand on a line 20 units above the bottom, with
+    the dates below it."""
     top = max((v for _, v in points), default=0) or 1
-    plot_height = height - 20
+    plot_height = height - 20 - HEADROOM
     step = width / max(len(points), 1)
     bars = []
     for index, (label, value) in enumerate(points):
         bar_height = plot_height * value / top
         bars.append(Bar(label, value, x=round(index * step + gap / 2, 2),
-                        y=round(plot_height - bar_height, 2),
+                        y=round(HEADROOM + plot_height - bar_height, 2),
                         width=round(max(step - gap, 1.0), 2), height=round(bar_height, 2)))
     return BarChart(width, height, tuple(bars), top)
 

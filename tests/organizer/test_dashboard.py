@@ -177,3 +177,11 @@ def test_dashboard_has_no_such_warning_when_every_recipient_is_listed(organizer_
     add_signatures([("A", True, "KR")])
     page = organizer_client.get(f"/admin/c/{SLUG}/").get_data(as_text=True)
     assert "no longer lists" not in page
+
+
+def test_day_chart_tallest_bar_leaves_the_scale_label_uncovered():
+    from campaign.organizer.charts import HEADROOM, column_chart
+
+    chart = column_chart([("11-20", 1), ("11-21", 4)])
+    tallest = max(chart.bars, key=lambda bar: bar.value)
+    assert tallest.y == HEADROOM and tallest.y + tallest.height == chart.height - 20
