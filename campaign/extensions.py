@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import struct
-import weakref
+import threading
 from collections.abc import Iterable, Sequence
 from functools import cached_property
+from pathlib import Path
 
-from flask import current_app, g, request
+from babel import support
+from flask import current_app, g, has_app_context, request
 from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,35 +19,47 @@ from campaign.i18n.formats import FormatSafeTranslations
 
 
 class FormatSafeDomain(Domain):
-    """Flask-Babel's domain, whose translations fall back to the source text for a message
-    whose translation cannot be formatted (``campaign.i18n.formats``)."""
+    """Flask-Babel's domain for the site's pages and mails, with three differences:
+
+    - a translation that cannot be formatted falls back to the source text
+      (``campaign.i18n.formats``);
+    - the translations are those of the ``messages.mo`` in the app's ``LOCALES_DIR`` as it is
+      now: ``campaign i18n compile`` takes effect without restarting the site (Flask-Babel
+      keeps the first catalog it loaded for the process's life, whatever app asks);
+    - a ``messages.mo`` that gettext cannot read gives the source text, logged once, rather
+      than an error on every page (``catalogs.load_translations``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._safe: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str], tuple[float, FormatSafeTranslations]] = {}
 
     def get_translations(self):
-        try:
-            translations = super().get_translations()
-        except (OSError, ValueError, struct.error):
-            # A messages.mo that gettext cannot read (catalogs.load_translations logs why): the
-            # pages in the source language rather than an error on every page.
-            locale = get_locale()
-            translations = load_translations(current_app.config["LOCALES_DIR"], str(locale))
-        return format_safe(translations, self._safe)
-
-
-def format_safe(translations, wrappers: weakref.WeakKeyDictionary) -> FormatSafeTranslations:
-    """``translations`` wrapped once (the mail templates cache their rendering per translations
-    object), in ``wrappers``."""
-    if isinstance(translations, FormatSafeTranslations):
-        return translations
-    wrapper = wrappers.get(translations)
-    if wrapper is None:
+        if not has_app_context():
+            return support.NullTranslations()
         locale = get_locale()
-        wrapper = FormatSafeTranslations(translations, str(locale) if locale else "")
-        wrappers[translations] = wrapper
-    return wrapper
+        code = str(locale) if locale else ""
+        # Flask-Babel asks on every gettext call: the catalog file is looked at once a request.
+        seen = g.setdefault("_campaign_translations", {})
+        found = seen.get(code)
+        if found is None:
+            found = seen[code] = self._current(str(current_app.config["LOCALES_DIR"]), code)
+        return found
+
+    def _current(self, directory: str, code: str) -> FormatSafeTranslations:
+        compiled = Path(directory) / code / "LC_MESSAGES" / f"{self.domain[0]}.mo"
+        try:
+            stamp = compiled.stat().st_mtime
+        except OSError:
+            stamp = 0.0
+        with self._lock:
+            cached = self._loaded.get((directory, code))
+            if cached is None or cached[0] != stamp:
+                translations = load_translations(directory, code) if code else \
+                    support.NullTranslations()
+                cached = self._loaded[directory, code] = (
+                    stamp, FormatSafeTranslations(translations, code))
+            return cached[1]
 
 
 class CampaignBabel(Babel):

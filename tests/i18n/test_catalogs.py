@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -276,6 +277,23 @@ def test_site_in_a_language_whose_mo_gettext_cannot_read_shows_the_source_text(
 
     assert response.status_code == 200
     assert "Sign the petition" in response.get_data(as_text=True)
+
+
+def test_site_follows_a_catalog_compiled_while_it_runs(make_app, copy_layout):
+    client = make_app(LOCALES_DIR=str(copy_layout.locales_dir)).test_client()
+    assert "Signer la pétition" in client.get("/fr/c/stop-forced-repatriation/").get_data(
+        as_text=True)
+    po = copy_layout.catalog("fr")
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Signer la pétition"',
+                                                         'msgstr "Signez la pétition"'),
+                  encoding="utf-8")
+    catalogs.compile_catalog(copy_layout, "fr")
+    later = copy_layout.compiled("fr").stat().st_mtime + 5
+    os.utime(copy_layout.compiled("fr"), (later, later))
+
+    page = client.get("/fr/c/stop-forced-repatriation/").get_data(as_text=True)
+
+    assert "Signez la pétition" in page
 
 
 def test_stats_command_configured_language_without_catalog_shows_it(make_app, copy_layout):
