@@ -23,6 +23,14 @@ from campaign.web.admin import recipients_file
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
 
+@bp.context_processor
+def _user():
+    # For the staff header (admin/_header.html): who is logged in, to log out.
+    from campaign.organizer.access import current_user
+
+    return {"current_user": current_user()}
+
+
 def preview_allowed() -> bool:
     """Whether the current request may see letter previews. Deny by default: logged-in admins,
     organizers and translators, or everyone when ``PREVIEW_OPEN`` is set (the local demo)."""

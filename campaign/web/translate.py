@@ -37,6 +37,14 @@ from campaign.settings import PROJECT_ROOT
 
 bp = Blueprint("translate", __name__, url_prefix="/translate")
 
+
+@bp.context_processor
+def _user():
+    # For the staff header (admin/_header.html): who is logged in, to log out.
+    from campaign.organizer.access import current_user
+
+    return {"current_user": current_user()}
+
 HIGHLIGHT_PARAMETER = ("i18n", "highlight")
 SAMPLE_CITY = "Seoul"
 

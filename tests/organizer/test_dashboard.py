@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from campaign.organizer import accounts
 
 from .conftest import PASSWORD
@@ -160,7 +162,15 @@ def test_letter_preview_marks_unverified_address(organizer_client):
 def test_letter_preview_header_keeps_its_container(organizer_client):
     page = organizer_client.get(f"/letters/{SLUG}/emb-gb").get_data(as_text=True)
     header = page[page.index('<header class="site-header">'):page.index("</header>")]
-    assert 'class="header-inner"' in header
+    assert 'class="header-inner' in header
+
+
+@pytest.mark.parametrize("url", [f"/letters/{SLUG}/emb-gb", "/translate/"])
+def test_staff_pages_beside_admin_offer_to_log_out(app, client, add_user, login, url):
+    add_user("admin@example.org", "admin")
+    login(client, "admin@example.org")
+    page = client.get(url).get_data(as_text=True)
+    assert 'action="/admin/logout"' in page and "admin@example.org" in page
 
 
 def test_dashboard_warns_of_signatures_addressed_to_a_recipient_no_longer_listed(
