@@ -17,6 +17,7 @@ from campaign.content.library import (
 from campaign.content.model import Campaign, Source
 from campaign.content.templates import cite_calls, make_sandbox
 from campaign.content.territories import country_codes
+from campaign.letters.terms import LOCATOR_LABELS
 
 # An office-holder whose term ends within this many days is named in the check's warnings.
 TERM_ENDING_DAYS = 60
@@ -103,14 +104,21 @@ def _check_templates(directory: Path, templates: list[str],
             continue
         if sources is None:
             continue
-        for key, line in calls:
-            if key is None:
-                problems.append(Problem(path, line, "cite() needs a source id as a literal string"))
-            elif key not in sources:
-                problems.append(Problem(path, line, f"unknown source '{key}' (not in "
-                                                    f"{sources_file})"))
+        for call in calls:
+            if call.label not in LOCATOR_LABELS:
+                # Printed as it is, untranslated, in every language ("bogus 3").
+                problems.append(Problem(path, call.line, (
+                    f"cite() label '{call.label}' is not one of {', '.join(LOCATOR_LABELS)}"
+                    if call.label is not None else
+                    "cite() needs its label as a literal string")))
+            if call.key is None:
+                problems.append(Problem(path, call.line,
+                                        "cite() needs a source id as a literal string"))
+            elif call.key not in sources:
+                problems.append(Problem(path, call.line, f"unknown source '{call.key}' (not in "
+                                                         f"{sources_file})"))
             else:
-                cited.add(key)
+                cited.add(call.key)
     for source in (sources or {}).values():
         if source.id not in cited:
             problems.append(Problem(directory / sources_file, source.line,

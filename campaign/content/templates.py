@@ -8,6 +8,7 @@ Python internals, and signer text is always escaped.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, nodes
@@ -49,12 +50,27 @@ def text_direction(text: str) -> str:
     return "auto"
 
 
-def cite_calls(env: SandboxedEnvironment, source: str) -> list[tuple[str | None, int]]:
-    """Every ``cite(...)`` call in a template: (source id or None if not a literal, line)."""
-    found: list[tuple[str | None, int]] = []
+@dataclass(frozen=True)
+class CiteCall:
+    """A ``cite(...)`` call of a template, as written: the source id and the locator's label
+    when they are literal strings (None when they are not), and the line."""
+
+    key: str | None
+    label: str | None
+    line: int
+
+
+def cite_calls(env: SandboxedEnvironment, source: str) -> list[CiteCall]:
+    """Every ``cite(source_id, locator=…, label=…)`` call in a template."""
+    found: list[CiteCall] = []
     for call in env.parse(source).find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "cite":
             first = call.args[0] if call.args else None
             key = first.value if isinstance(first, nodes.Const) else None
-            found.append((None if key is None else str(key), call.lineno))
+            label_node = next((kw.value for kw in call.kwargs if kw.key == "label"),
+                              call.args[2] if len(call.args) > 2 else None)
+            label: str | None = "page"  # cite()'s default
+            if label_node is not None:
+                label = str(label_node.value) if isinstance(label_node, nodes.Const) else None
+            found.append(CiteCall(None if key is None else str(key), label, call.lineno))
     return found

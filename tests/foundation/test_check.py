@@ -308,3 +308,14 @@ def test_check_campaign_file_not_in_utf8_names_the_line(make_app, letters_dir):
     line = path.read_bytes().count(b"\n")
     result = _check(make_app, letters_dir, SLUG)
     assert f"{path}:{line}: not UTF-8 text: byte 0xe9" in result.output
+
+
+def test_check_unknown_cite_label_names_template_line(make_app, letters_dir):
+    template = letters_dir / SLUG / "letters" / "un.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, '<p>{{ cite("cat-1984", locator="3", label="paragrph") }}</p>')
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert result.exit_code == 1
+    assert f"{template}:4: cite() label 'paragrph' is not one of article, paragraph" \
+        in result.output
