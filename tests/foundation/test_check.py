@@ -319,3 +319,17 @@ def test_check_unknown_cite_label_names_template_line(make_app, letters_dir):
     assert result.exit_code == 1
     assert f"{template}:4: cite() label 'paragrph' is not one of article, paragraph" \
         in result.output
+
+
+def test_check_reports_render_error_beside_syntax_error_in_another_template(make_app,
+                                                                             letters_dir):
+    broken = letters_dir / SLUG / "letters" / "un.html"
+    broken.write_text(broken.read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
+    failing = letters_dir / SLUG / "letters" / "rok.html"
+    text = failing.read_text(encoding="utf-8")
+    failing.write_text(text.replace("{% block body %}", "{% block body %}{{ nosuchname }}", 1),
+                       encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{broken}:" in result.output and "template error" in result.output
+    assert f"{failing}: fails to render in en" in result.output
+    assert f"{broken}: fails to render" not in result.output
