@@ -14,6 +14,7 @@ from campaign.content.errors import ContentError, Problem, not_utf8
 from campaign.content.model import DefaultRecipientRule, LetterSpec
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+_DATE_LIKE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -63,8 +64,16 @@ def read_toml(path: Path) -> tuple[dict[str, Any], _Lines]:
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_POSITION.search(str(exc))
         line = int(match.group(1)) if match else None
-        message = _TOML_POSITION.sub("", str(exc)).strip()
-        raise ContentError(path, line, f"invalid TOML: {message}") from exc
+        message = f"invalid TOML: {_TOML_POSITION.sub('', str(exc)).strip()}"
+        # TOML reads "2026-13-45" as far as it looks like a date, then trips over the rest.
+        written = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+        for date in _DATE_LIKE.findall(written):
+            try:
+                dt.date.fromisoformat(date)
+            except ValueError:
+                message = f"'{date}' is not a date (YYYY-MM-DD)"
+                break
+        raise ContentError(path, line, message) from exc
     return data, _Lines(text)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import SLUG
 
 
@@ -45,6 +47,17 @@ def test_check_malformed_toml_names_line(make_app, letters_dir):
     assert result.exit_code == 1
     assert f"{path}:{line}: invalid TOML" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("date", ["2026-13-45", "2026-02-30"])
+def test_check_impossible_date_in_toml_names_it(make_app, letters_dir, date):
+    path = letters_dir / SLUG / "campaign.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines) if text.startswith("opens")) + 1
+    lines[line - 1] = f"opens = {date}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _check(make_app, letters_dir, SLUG)
+    assert f"{path}:{line}: '{date}' is not a date (YYYY-MM-DD)" in result.output
 
 
 def test_check_wrong_type_in_toml_names_line(make_app, letters_dir):
