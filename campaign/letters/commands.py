@@ -16,7 +16,7 @@ from campaign.letters import service
 from campaign.letters.errors import LetterError
 from campaign.letters.merge import SignerDetails, check_printable, validate_signer
 from campaign.storage.csvfiles import CsvFileError, read_records, read_text
-from campaign.storage.files import write_atomically
+from campaign.storage.files import file_in_the_way, write_atomically
 
 letter_group = AppGroup("letter", help="Render campaign letters to PDF.")
 
@@ -38,12 +38,10 @@ def _campaign(slug: str) -> Campaign:
 def _check_output(output: Path, *, folder: bool = False) -> None:
     """Refuses, before anything is rendered, an output that cannot be written: one under a path
     that is a file (``afile/x.pdf``), or a folder that is a file."""
-    for place in ([output] if folder else []) + list(output.parents):
-        if place.exists():
-            if not place.is_dir():
-                raise click.BadParameter(f"{output}: {place} is a file, not a folder",
-                                         param_hint="'-o' / '--output'")
-            return
+    place = file_in_the_way(output, folder=folder)
+    if place is not None:
+        raise click.BadParameter(f"{output}: {place} is a file, not a folder",
+                                 param_hint="'-o' / '--output'")
 
 
 def _warn_untranslated(campaign: Campaign, recipient: str, locale: str | None) -> None:

@@ -17,6 +17,7 @@ from campaign.organizer import accounts
 from campaign.organizer.exports import ExportError
 from campaign.organizer.imports import PaperImportError, import_paper_signatures
 from campaign.organizer.models import ROLES
+from campaign.storage.files import file_in_the_way
 
 
 def _campaign(slug: str):
@@ -121,6 +122,15 @@ def _signatures(count: int) -> str:
     return f"{count:,} signature" + ("" if count == 1 else "s")
 
 
+def _refuse_file_in_the_way(out: Path, *, folder: bool = False) -> None:
+    """An output under a file (``afile/x.csv``) is refused before any work, as the letter
+    commands refuse it."""
+    place = file_in_the_way(out, folder=folder)
+    if place is not None:
+        raise click.BadParameter(f"{out}: {place} is a file, not a folder",
+                                 param_hint="'-o' / '--out'")
+
+
 @click.command("packet")
 @click.option("--campaign", "slug", required=True, help="The campaign's slug.")
 @click.option("--recipient", help="A recipient id (see recipients.csv).")
@@ -134,6 +144,7 @@ def packet_command(slug: str, recipient: str | None, all_recipients: bool,
     campaign = _campaign(slug)
     if bool(recipient) == all_recipients:
         raise click.UsageError("give either --recipient ID or --all")
+    _refuse_file_in_the_way(out_dir, folder=True)
     targets = list(campaign.recipients) if all_recipients else [recipient]
     if all_recipients:
         from campaign.organizer.jobkinds import recipients_with_signatures
@@ -196,6 +207,7 @@ def _export_format(out: Path, fmt: str | None) -> str:
 def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: str) -> None:
     """Write the campaign's signatures to a CSV or JSON file."""
     _campaign(slug)
+    _refuse_file_in_the_way(out)
     fmt = _export_format(out, fmt)
     if bom and fmt != "csv":
         raise click.UsageError("--bom is for CSV files (Excel reads their UTF-8 by it); a JSON "

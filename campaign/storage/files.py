@@ -32,6 +32,16 @@ _swept: set[Path] = set()
 _swept_lock = threading.Lock()
 
 
+def file_in_the_way(path: Path, *, folder: bool = False) -> Path | None:
+    """The file that stands where ``path`` needs a folder (``afile/x.pdf``: ``afile``), or
+    ``path`` itself when it must be a folder and is a file; None when nothing is in the way.
+    For commands to refuse such an output before doing any work."""
+    for place in ([path] if folder else []) + list(path.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None
+
+
 def sweep_leftovers(folder: Path) -> list[Path]:
     """Removes the leftovers of writes killed a day or more ago from ``folder`` (once per folder
     and process) and returns them."""

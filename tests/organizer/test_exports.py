@@ -321,3 +321,20 @@ def test_import_show_name_yes_keeps_paper_signers_off_the_recent_list(app, runne
                               "Lee Min,lee@example.org,KR,Seoul,2026-10-02,yes\n")
     page = app.test_client().get(f"/en/c/{SLUG}/").get_data(as_text=True)
     assert "Lee Min" not in page
+
+
+def test_export_under_a_file_is_refused_before_anything_runs(runner, add_signatures, tmp_path):
+    add_signatures([("Kim", True)])
+    (tmp_path / "good.csv").write_text("x")
+    result = _export(runner, tmp_path / "good.csv" / "x.csv")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'good.csv'} is a file, not a folder" in result.output
+
+
+def test_packet_under_a_file_is_refused_before_anything_runs(runner, add_signatures, tmp_path):
+    add_signatures([("Kim", True)])
+    (tmp_path / "out").write_text("x")
+    result = runner.invoke(args=["packet", "--campaign", SLUG, "--recipient", "emb-kr",
+                                 "-o", str(tmp_path / "out" / "packets")])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'out'} is a file, not a folder" in result.output
