@@ -360,8 +360,11 @@ def duplicates(text: str) -> list[tuple[str, str | None, int, int]]:
 
 
 def serialize(catalog: Catalog) -> bytes:
+    """The catalog as a ``.po`` file. A fuzzy entry keeps the source it was translated from
+    (``#| msgid``), which Poedit and Weblate show beside the new one."""
     out = io.BytesIO()
-    write_po(out, catalog, width=100, include_lineno=False, ignore_obsolete=True)
+    write_po(out, catalog, width=100, include_lineno=False, ignore_obsolete=True,
+             include_previous=True)
     return out.getvalue()
 
 
@@ -391,11 +394,13 @@ def update(layout: Layout, template: Catalog, locales: Iterable[str] | None = No
     changed = []
     for locale in locales or layout.locales():
         path = layout.catalog(locale)
-        catalog = read(path, locale)
-        before = path.read_bytes()
+        catalog, original = read(path, locale), read(path, locale)
         merge(catalog, template)
+        # Compared as this module writes catalogs, not byte for byte: a file that Poedit saved
+        # with its own line wrapping is left as it is unless a message changed.
+        original.header_comment = catalog.header_comment
         data = serialize(catalog)
-        if data != before:
+        if data != serialize(original):
             write_atomically(path, data)
             changed.append(locale)
     return changed

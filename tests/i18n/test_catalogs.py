@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
+from babel.messages.pofile import write_po
 
 from campaign.i18n import catalogs
 from campaign.i18n.catalogs import Layout
@@ -93,6 +95,36 @@ def test_changed_source_string_becomes_fuzzy(tmp_path):
     message = catalogs.read(layout.catalog("fr")).get("We write with great respect.")
     assert message.fuzzy
     assert message.string == "Nous vous écrivons avec respect."
+
+
+def test_changed_source_string_keeps_the_previous_source_for_the_translator(tmp_path):
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("We write with respect."))
+    catalogs.init(layout, "fr", catalogs.read(layout.template))
+    catalog = catalogs.read(layout.catalog("fr"))
+    catalog.get("We write with respect.").string = "Nous vous écrivons avec respect."
+    layout.catalog("fr").write_bytes(catalogs.serialize(catalog))
+
+    catalogs.update(layout, _template("We write with great respect."))
+
+    text = layout.catalog("fr").read_text(encoding="utf-8")
+    assert '#| msgid "We write with respect."\nmsgid "We write with great respect."' in text
+
+
+def test_update_leaves_a_catalog_saved_with_other_line_wrapping(tmp_path):
+    layout = Layout.of(tmp_path)
+    long = "A sentence long enough to be wrapped at another width than ours, " * 3
+    catalogs.write_template(layout, _template(long.strip()))
+    catalogs.init(layout, "fr", catalogs.read(layout.template))
+    catalog = catalogs.read(layout.catalog("fr"))
+    catalog.get(long.strip()).string = "Une phrase assez longue, " * 8
+    out = io.BytesIO()
+    write_po(out, catalog, width=79, include_lineno=False)  # as Poedit wraps
+    layout.catalog("fr").write_bytes(out.getvalue())
+
+    changed = catalogs.update(layout, catalogs.read(layout.template))
+
+    assert changed == [] and layout.catalog("fr").read_bytes() == out.getvalue()
 
 
 def test_update_keeps_the_translators_revision_date(tmp_path):
