@@ -21,3 +21,9 @@ class UnsupportedLanguage(LetterError):
 
 class InvalidSigner(LetterError):
     pass
+
+
+def not_found(error: LetterError) -> bool:
+    """Whether ``error`` says that what was asked for does not exist (a recipient, a letter, a
+    language), rather than that the campaign's content or a catalog is broken."""
+    return isinstance(error, UnknownRecipient | NoLetterForRecipient | UnsupportedLanguage)

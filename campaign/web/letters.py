@@ -16,7 +16,7 @@ from markupsafe import Markup
 from campaign.app_context import library
 from campaign.content.errors import ContentErrors
 from campaign.letters import service
-from campaign.letters.errors import LetterError
+from campaign.letters.errors import LetterError, not_found
 from campaign.letters.merge import SignerDetails
 from campaign.web.admin import recipients_file
 
@@ -95,7 +95,8 @@ def preview(slug: str, recipient_id: str):
         if plan.bilingual:
             missing += engine.untranslated_strings(campaign, recipient_id, plan.bilingual)
     except LetterError as exc:
-        abort(404, str(exc))
+        # A broken catalog or template is the campaign's content, not a page that is not there.
+        abort(404 if not_found(exc) else 503, str(exc))
     return render_template(
         "letters/preview.html", campaign=campaign, plan=plan,
         recipients=list(campaign.recipients.values()), recipients_file=recipients_file(campaign),

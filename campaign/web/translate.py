@@ -180,7 +180,8 @@ def petition_preview(language: str, slug: str):
     try:
         target = preview.render_petition(campaign, preview.preview_translations(layout(), locale))
     except preview.UnreadableCatalog as error:
-        abort(404, description=str(error.problem))
+        # The catalog exists and is broken: the translator reads where.
+        abort(503, description=str(error.problem))
     return render_template(
         "translate/preview.html", locale=locale, direction=_direction(locale), campaign=campaign,
         heading=_("Petition"), source=source, target=target, pdf_url=None,
@@ -197,7 +198,7 @@ def _sample_signer():
 
 @bp.get("/<language>/<slug>/letters/<recipient_id>")
 def letter_preview(language: str, slug: str, recipient_id: str):
-    from campaign.letters.errors import LetterError
+    from campaign.letters.errors import LetterError, not_found
     from campaign.letters.service import engine
 
     locale = _offered_locale(language)
@@ -209,7 +210,7 @@ def letter_preview(language: str, slug: str, recipient_id: str):
         source = _letter_article(base, campaign, recipient_id, "en")
         target = _letter_article(base, campaign, recipient_id, locale)
     except LetterError as error:
-        abort(404, description=str(error))
+        abort(404 if not_found(error) else 503, description=str(error))
     return render_template(
         "translate/preview.html", locale=locale, direction=_direction(locale), campaign=campaign,
         heading=campaign.recipients[recipient_id].name, source=source, target=target,
@@ -225,7 +226,7 @@ def _letter_article(base, campaign: Campaign, recipient_id: str, locale: str) ->
 
 @bp.get("/<language>/<slug>/letters/<recipient_id>.pdf")
 def letter_pdf(language: str, slug: str, recipient_id: str):
-    from campaign.letters.errors import LetterError
+    from campaign.letters.errors import LetterError, not_found
     from campaign.letters.service import render_letter_pdf
 
     locale = _offered_locale(language)
@@ -236,7 +237,7 @@ def letter_pdf(language: str, slug: str, recipient_id: str):
         pdf = render_letter_pdf(campaign, recipient_id, _sample_signer(), locale=locale,
                                 bilingual=None)
     except LetterError as error:
-        abort(404, description=str(error))
+        abort(404 if not_found(error) else 503, description=str(error))
     name = f"{slug}-{recipient_id}-{locale}.pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
