@@ -277,6 +277,16 @@ def check_catalog(
                     f"{_short(_first(message.id))!r}",
                     "warning", _first(message.id),
                 ))
+        for message in catalog:
+            if message.id and template.get(message.id, message.context) is None:
+                # Mostly a msgid edited by hand: the translation of the real one is missing.
+                problems.append(CatalogProblem(
+                    shown, message.lineno,
+                    f"not in messages.pot: {_short(_first(message.id))!r} (a msgid is the "
+                    "English source and is changed where it is written, not in a catalog; "
+                    "'campaign i18n update' drops this entry)",
+                    "warning", _first(message.id), blocks_compile=False,
+                ))
         report.coverage = catalogs.coverage(locale, catalog, template)
     else:
         report.coverage = catalogs.coverage(locale, catalog, catalog)

@@ -370,6 +370,17 @@ def test_check_given_incomplete_file_with_require_complete_fails(runner, fr_miss
 
 
 
+def test_check_msgid_edited_in_the_catalog_is_named_with_its_line(runner, copy_layout):
+    path = copy_layout.catalog("fr")
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace('msgid "Sign the petition"', 'msgid "Sign this petition"', 1)
+    path.write_text(edited, encoding="utf-8")
+    line = edited.splitlines().index('msgid "Sign this petition"') + 1
+    result = run_check(runner, str(path))
+    assert f"{path}:{line}: warning: not in messages.pot: 'Sign this petition'" in result.output
+    assert "1 untranslated" in result.output
+
+
 PLURAL_ENTRY = '''\
     msgid "%(num)s signature"
     msgid_plural "%(num)s signatures"
