@@ -62,6 +62,13 @@ class Source:
     titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     line: int = 0
 
+    def has_title_in(self, language: str) -> bool:
+        """Whether the source gives its title in ``language`` (else ``title_in`` gives the
+        title it was published under)."""
+        wanted = language.replace("_", "-")
+        base = wanted.split("-")[0]
+        return wanted in self.titles or any(tag.split("-")[0] == base for tag in self.titles)
+
     def title_in(self, language: str) -> str:
         """The source's title in ``language`` (BCP 47 or Babel form) if it provides one."""
         wanted = language.replace("_", "-")

@@ -25,6 +25,7 @@ from campaign.letters.errors import LetterError
 from campaign.letters.merge import dates_locale
 
 Gettext = Callable[[str], str]
+Pgettext = Callable[[str, str], str]
 
 # Documents whose titles are set in italics (their own publications), the rest in quotes.
 _ITALIC_TYPES = {"book", "report", "legislation", "legal_case", "treaty", "bill", "regulation",
@@ -106,18 +107,50 @@ def _field(text: str, element: str = "span", css_class: str = "") -> Markup:
     return Markup(f"<{element}{attributes}>{escape(text)}</{element}>")  # noqa: S704
 
 
-def _title(source: Source, title: str) -> Markup:
-    if source.type in _ITALIC_TYPES:
-        return _field(title, "cite", "source-title")
-    return _field(f"“{title}”", "span", "source-title")
+@dataclass(frozen=True)
+class Punctuation:
+    """How a language punctuates a footnote and a Sources entry (``terms.CITATION_PUNCTUATION``,
+    translated in the catalogs): "Convention, art. 33." in English, "《公约》，第33条。" in
+    Chinese. The title marks are for a title in the letter's language."""
+
+    separator: str = ", "
+    end: str = "."
+    quoted: str = "“%(title)s”"
+    italic: str = "%(title)s"
+
+    @classmethod
+    def translated(cls, pgettext: Pgettext | None) -> Punctuation:
+        if pgettext is None:
+            return cls()
+        values = {key: pgettext(*message) for key, message in terms.CITATION_PUNCTUATION.items()}
+        for key in ("quoted", "italic"):
+            # A pattern without its placeholder would print no title at all.
+            if values[key].count("%(title)s") != 1 or values[key].count("%") != 1:
+                values[key] = getattr(cls, key)
+        return cls(**values)
+
+    def title(self, title: str, *, italic: bool) -> str:
+        pattern = self.italic if italic else self.quoted
+        if pattern.startswith("《") and "《" in title:
+            # A title inside a title: Chinese marks the inner one 〈…〉.
+            title = title.replace("《", "〈").replace("》", "〉")
+        return pattern.replace("%(title)s", title)
 
 
-def _separator(locale: Locale) -> Markup:
-    return Markup("، ") if locale.language in ("ar", "fa", "ur") else Markup(", ")
+ENGLISH_PUNCTUATION = Punctuation()
+
+
+def _title(source: Source, title: str, language: str, punctuation: Punctuation) -> Markup:
+    italic = source.type in _ITALIC_TYPES
+    if source.has_title_in(language) and title == source.title_in(language):
+        text = punctuation.title(title, italic=italic)
+    else:
+        text = ENGLISH_PUNCTUATION.title(title, italic=italic)
+    return _field(text, "cite" if italic else "span", "source-title")
 
 
 def format_source(source: Source, language: str, locale: Locale, gettext: Gettext,
-                  locator: str = "") -> Markup:
+                  locator: str = "", punctuation: Punctuation = ENGLISH_PUNCTUATION) -> Markup:
     """One citation as HTML: authors, title in the letter's language, container, publisher,
     number, date, locator and URL."""
     parts: list[Markup] = []
@@ -126,7 +159,7 @@ def format_source(source: Source, language: str, locale: Locale, gettext: Gettex
         parts.append(_field(format_list(names, locale=locale)))
     title = source.title_in(language)
     if title:
-        parts.append(_title(source, title))
+        parts.append(_title(source, title, language, punctuation))
     for value in (source.container_title, source.publisher, source.number):
         if value:
             parts.append(_field(value))
@@ -141,17 +174,18 @@ def format_source(source: Source, language: str, locale: Locale, gettext: Gettex
         link = (Markup('<a class="source-url" dir="ltr" href="{}">{}</a>').format(href, source.url)
                 if href else _field(source.url))
         parts.append(link)
-    return _separator(locale).join(parts) + Markup(".")
+    return escape(punctuation.separator).join(parts) + escape(punctuation.end)
 
 
-def format_note(source: Source, language: str, locale: Locale, locator: str = "") -> Markup:
+def format_note(source: Source, language: str, locale: Locale, locator: str = "",
+                punctuation: Punctuation = ENGLISH_PUNCTUATION) -> Markup:
     """The short form printed at the foot of the page: title and locator. The full reference is
     in the Sources list under the same number; long notes would crowd the page."""
     title = source.title_in(language) or source.container_title or source.id
-    text = _title(source, title)
+    text = _title(source, title, language, punctuation)
     if locator:
-        text += _separator(locale) + _field(locator)
-    return text + Markup(".")
+        text += escape(punctuation.separator) + _field(locator)
+    return text + escape(punctuation.end)
 
 
 # A footnote holds one or more notes (citations in a row share one call, "¹,²"); the end markers
@@ -220,22 +254,25 @@ class Citations:
     notes and the Sources list already belong to the authoritative text.
     """
 
-    def __init__(self, sources: Mapping[str, Source], language: str, gettext: Gettext):
+    def __init__(self, sources: Mapping[str, Source], language: str, gettext: Gettext,
+                 pgettext: Pgettext | None = None):
         self._sources = sources
         self._language = language
         self._locale = Locale.parse(language.replace("-", "_"))
         self._gettext = gettext
+        self._punctuation = Punctuation.translated(pgettext)
         self._cited: dict[str, CitedSource] = {}
         # Keyed by the locator as the template gives it, not as a language writes it, so that
         # the courtesy translation finds the numbers of the authoritative text.
         self._numbers: dict[tuple[str, str | None, str], int] = {}
         self.notes = True
 
-    def retarget(self, language: str, gettext: Gettext) -> None:
+    def retarget(self, language: str, gettext: Gettext, pgettext: Pgettext | None = None) -> None:
         """Continue the same numbering in another language (the courtesy translation)."""
         self._language = language
         self._locale = Locale.parse(language.replace("-", "_"))
         self._gettext = gettext
+        self._punctuation = Punctuation.translated(pgettext)
         self.notes = False
 
     def __call__(self, source_id: str, locator: str | None = None, label: str = "page") -> Markup:
@@ -262,7 +299,7 @@ class Citations:
         """The Sources list, in the order of first citation, formatted without locators: each
         entry with the number of its first note (``number``) and the numbers of all its notes
         as printed before it (``label``: "5, 7")."""
-        separator = str(_separator(self._locale))
+        separator = self._punctuation.separator
         return [{"number": c.numbers[0], "label": separator.join(map(str, c.numbers)),
                  "text": self._formatted(c.source)}
                 for c in self._cited.values()]
@@ -270,16 +307,18 @@ class Citations:
     def _note(self, source: Source, where: str) -> Markup:
         # Every letter of a mail merge prints the same notes: each is formatted once per
         # source, locator and language.
-        return _formatted_once(("note", where, self._language), (source,), lambda: format_note(
-            source, self._language, self._locale, where))
+        return _formatted_once(("note", where, self._language, self._punctuation), (source,),
+                               lambda: format_note(source, self._language, self._locale, where,
+                                                   self._punctuation))
 
     def _formatted(self, source: Source) -> Markup:
         # Every letter of a mail merge prints the same Sources list: each entry is formatted
         # once per source, language and catalog (a recompiled catalog is another object).
         catalog = getattr(self._gettext, "__self__", self._gettext)
-        return _formatted_once(("source", self._language), (source, catalog),
+        return _formatted_once(("source", self._language, self._punctuation), (source, catalog),
                                lambda: format_source(source, self._language, self._locale,
-                                                     self._gettext))
+                                                     self._gettext,
+                                                     punctuation=self._punctuation))
 
 
 def _formatted_once(key: tuple, objects: tuple, make: Callable[[], Markup]) -> Markup:

@@ -193,13 +193,14 @@ class LetterEngine:
         if signer is not None:
             signer = merge.validate_signer(signer)
         env, translations = self._environment(plan.campaign.directory, plan.locale)
-        citations = Citations(plan.campaign.sources, plan.locale, translations.gettext)
+        citations = Citations(plan.campaign.sources, plan.locale, translations.gettext,
+                              translations.pgettext)
         mode = "letter" if signer is not None else "cover"
         html = self._render(env, plan, translations, signer, citations, mode=mode, index=index,
                             today=today, signature_count=signature_count)
         if plan.bilingual:
             env2, translations2 = self._environment(plan.campaign.directory, plan.bilingual)
-            citations.retarget(plan.bilingual, translations2.gettext)
+            citations.retarget(plan.bilingual, translations2.gettext, translations2.pgettext)
             courtesy = self._render(env2, plan, translations2, signer, citations,
                                     mode="courtesy", index=index, today=today,
                                     authoritative=plan.locale, signature_count=signature_count)
@@ -569,6 +570,7 @@ class LetterEngine:
                 elif message:
                     wanted.append((None, message))
         wanted.append(terms.AMBASSADOR_SALUTATION)
+        wanted += terms.CITATION_PUNCTUATION.values()
         one = campaign.recipients.get(recipient_or_letter_id)
         for recipient in [one] if one else campaign.recipients_of(letter.id):
             wanted += [(recipient_context(recipient.id), text) for text in (

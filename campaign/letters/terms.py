@@ -55,6 +55,26 @@ CIRCA = N_("c. %(date)s")
 ONLINE = N_("online: %(url)s")
 
 
+# How a footnote and a Sources entry are punctuated, in the letter's language. The title marks
+# apply to a title the source gives in the letter's language; another title keeps the English
+# marks.
+CITATION_PUNCTUATION = {
+    # Translators: between the parts of a footnote or a Sources entry ("Convention …, art. 33").
+    # Chinese “，”, Japanese “、”, Arabic “، ”.
+    "separator": pgettext("citation", ", "),
+    # Translators: at the end of a footnote or a Sources entry. Chinese and Japanese “。”.
+    "end": pgettext("citation", "."),
+    # Translators: around the title of an article or a web page in a footnote or a Sources
+    # entry, when it is in your language, e.g. Chinese 《%(title)s》, Japanese 「%(title)s」,
+    # French « %(title)s ».
+    "quoted": pgettext("citation", "“%(title)s”"),
+    # Translators: around the title of a treaty, a law, a book or a report (printed in italics
+    # in English) when it is in your language, e.g. Chinese 《%(title)s》, Korean 「%(title)s」;
+    # leave it as it is where your language writes such titles plain or in italics.
+    "italic": pgettext("citation", "%(title)s"),
+}
+
+
 def all_messages() -> list[str]:
     """Every message of this module, for the untranslated-strings report."""
     return sorted({*SALUTATIONS.values(), *LOCATOR_LABELS.values(), CIRCA, ONLINE})

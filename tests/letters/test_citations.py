@@ -133,3 +133,12 @@ def test_courtesy_translation_calls_carry_the_letters_numbers(demo):
     cite.retarget("zh_Hans", lambda text: text)
     again = cite("refugee-convention-1951", locator="42", label="article")
     assert again == '<sup class="cite-ref">2</sup>'
+
+
+def test_title_marks_without_their_placeholder_fall_back_to_english():
+    from campaign.letters.citations import Punctuation
+
+    marks = {"“%(title)s”": "《》", "%(title)s": "《%(title)s》", ", ": "，", ".": "。"}
+    punctuation = Punctuation.translated(lambda _context, text: marks[text])
+    assert (punctuation.quoted, punctuation.italic, punctuation.end) == \
+        ("“%(title)s”", "《%(title)s》", "。")

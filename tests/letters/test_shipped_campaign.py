@@ -162,3 +162,33 @@ def test_korean_constitution_is_cited_by_its_title_in_the_letters_language(shipp
     engine, campaign = shipped
     html = engine.letter_html(campaign, "rok-mofa", SIGNER, locale=locale)
     assert title in html and "Constitution of the Republic of Korea" not in html
+
+
+def _notes_text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", " ".join(
+        re.findall(r'<span class="note" data-n="\d+">(.*?)<!--/note-->', html, re.DOTALL))))
+
+
+def test_chinese_note_uses_chinese_punctuation_and_title_marks(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans"))
+    assert "《大韩民国宪法》，第3条。" in notes
+
+
+def test_korean_note_marks_a_law_title_with_corner_brackets(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "rok-mofa", SIGNER, locale="ko"))
+    assert "「대한민국헌법」, 제3조." in notes
+
+
+def test_title_outside_the_letters_language_keeps_english_marks(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans"))
+    assert "“China repatriates N Korean escapees after Asian Games: source”。" in notes
+
+
+def test_chinese_title_inside_a_title_takes_single_angle_marks(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="zh_Hans"))
+    assert ("《全国人民代表大会常务委员会关于我国加入〈关于难民地位的公约〉"
+            "和〈关于难民地位的议定书〉的决定》") in notes
