@@ -96,6 +96,9 @@ def _pairs(message: Message) -> list[tuple[str, str]]:
     return pairs
 
 
+_JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
 def _ids(message: Message) -> tuple[str, ...]:
     return tuple(message.id) if message.pluralizable else (str(message.id),)  # type: ignore[arg-type]
 
@@ -247,6 +250,13 @@ def check_catalog(
         seen: set[str] = set()
         for source, translation in _pairs(message):
             if not translation:
+                continue
+            added = [d for d in _JINJA_DELIMITERS if d in translation and d not in source]
+            if added:
+                # A translation is text: the site and the letters print "{{ … }}" as it is.
+                seen.add("jinja")
+                problem(f"template syntax {added[0]!r} in the translation of {_short(source)!r} "
+                        "is printed as it is, not run: write the text only")
                 continue
             for failure in _toolkit_failures(checker, source, translation):
                 if failure not in seen:

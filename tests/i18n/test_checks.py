@@ -418,3 +418,14 @@ def test_check_plural_expression_written_another_way_passes(runner, write_po):
     path = write_po(PLURAL_ENTRY, plural_forms="nplurals=2; plural=n>1;")
     result = run_check(runner, str(path))
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("translation", ["Monsieur {{ 7*7 }}", "{% raw %}Monsieur{% endraw %}"])
+def test_check_template_syntax_in_a_translation_fails_with_line(runner, write_po, translation):
+    path = write_po(f'''\
+        msgid "Dear Minister,"
+        msgstr "{translation}"
+        ''')
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Dear Minister,')}: template syntax" in result.output
