@@ -78,7 +78,8 @@ def format_locator(locator: str | None, label: str, gettext: Gettext) -> str:
         return f"{label} {locator}"
     translated = gettext(pattern)
     try:
-        return translated % {"locator": locator}
+        # The label and its number stay on one line ("párr. 43").
+        return translated.replace(" %(locator)s", "\u00a0%(locator)s") % {"locator": locator}
     except (KeyError, ValueError, TypeError) as exc:
         # A translation that lost or renamed its placeholder ('campaign i18n check' names it).
         raise LetterError(f"the translation {translated!r} of {pattern!r} is broken: it must "
@@ -174,7 +175,7 @@ def format_source(source: Source, language: str, locale: Locale, gettext: Gettex
         link = (Markup('<a class="source-url" dir="ltr" href="{}">{}</a>').format(href, source.url)
                 if href else _field(source.url))
         parts.append(link)
-    return escape(punctuation.separator).join(parts) + escape(punctuation.end)
+    return _ended(escape(punctuation.separator).join(parts), punctuation)
 
 
 def format_note(source: Source, language: str, locale: Locale, locator: str = "",
@@ -185,6 +186,18 @@ def format_note(source: Source, language: str, locale: Locale, locator: str = ""
     text = _title(source, title, language, punctuation)
     if locator:
         text += escape(punctuation.separator) + _field(locator)
+    return _ended(text, punctuation)
+
+
+# The last character a reader sees, behind closing quotes and tags, already ends the sentence.
+_ENDS_A_SENTENCE = re.compile(r"[?!？！.。](?:[”’»」』》〉\u00a0 ]|</\w+>|&#34;|&#39;)*\Z")
+
+
+def _ended(text: Markup, punctuation: Punctuation) -> Markup:
+    """``text`` with the language's final stop, unless it ends with a question or exclamation
+    mark already ("… Detained in China?”", not "… China?”.")."""
+    if _ENDS_A_SENTENCE.search(str(text)):
+        return text
     return text + escape(punctuation.end)
 
 
@@ -299,7 +312,9 @@ class Citations:
         """The Sources list, in the order of first citation, formatted without locators: each
         entry with the number of its first note (``number``) and the numbers of all its notes
         as printed before it (``label``: "5, 7")."""
-        separator = self._punctuation.separator
+        # Numbers are listed with a Latin comma ("5, 6"), as they are written; Arabic puts its
+        # own comma between them too.
+        separator = "، " if "،" in self._punctuation.separator else ", "
         return [{"number": c.numbers[0], "label": separator.join(map(str, c.numbers)),
                  "text": self._formatted(c.source)}
                 for c in self._cited.values()]

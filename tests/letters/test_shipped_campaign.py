@@ -192,3 +192,37 @@ def test_chinese_title_inside_a_title_takes_single_angle_marks(shipped):
     notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="zh_Hans"))
     assert ("《全国人民代表大会常务委员会关于我国加入〈关于难民地位的公约〉"
             "和〈关于难民地位的议定书〉的决定》") in notes
+
+
+@pytest.mark.parametrize("recipient", ["prc-mfa", "emb-us"])
+def test_korean_number_is_never_split_from_its_unit(shipped, recipient):
+    engine, campaign = shipped
+    lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale="ko")).splitlines()
+    split = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
+             if re.search(r"\d$", a) and re.match(r"[년월일조항호명]", b)]
+    assert split == []
+
+
+def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="en"))
+    assert "Detained in China?”" in notes and "China?”." not in notes
+
+
+def test_chinese_sources_list_numbers_with_a_latin_comma(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans")
+    labels = re.findall(r'<span class="source-number">([^<]*)</span>', html)
+    assert "9, 10." in labels and not [label for label in labels if "，" in label]
+
+
+def test_locator_label_stays_with_its_number(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="es"))
+    assert "párr.\u00a043" in notes
+
+
+def test_japanese_treaty_title_is_marked_off(shipped):
+    engine, campaign = shipped
+    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="ja"))
+    assert "「難民の地位に関する条約」、第33条。" in notes
