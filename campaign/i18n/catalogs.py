@@ -318,11 +318,22 @@ def plural_expression_error(text: str, catalog: Catalog) -> tuple[int, str, str]
                            f"nplurals={catalog.num_plurals}{restore}", lines[index])
     if language_rule is None or language_rule.num_plurals != catalog.num_plurals:
         return None  # a wrong nplurals is reported on its own (checks.py)
+    # The forms may be numbered in another order than Babel's (GNU gettext and Weblate number
+    # Arabic's last two the other way round): the translations follow the file's own order,
+    # so only counts that the expression puts together, or apart, unlike the language matter.
     expected_of = gettext.c2py(language_rule.plural_expr)
+    first_with: dict[tuple[str, int], int] = {}
     for n, form in zip(_PLURAL_TRIALS, forms, strict=True):
-        if form != expected_of(n):
-            return (index, f"the Plural-Forms expression gives form {form} for n={n}, where "
-                           f"{catalog.locale} uses form {expected_of(n)}{restore}", lines[index])
+        expected = expected_of(n)
+        for key, other in ((("file", form), expected), (("rule", expected), form)):
+            seen = first_with.setdefault(key, n)
+            if seen != n and (expected_of(seen) if key[0] == "file" else form_of(seen)) != other:
+                together = key[0] == "file"
+                return (index, f"the Plural-Forms expression gives n={seen} and n={n} "
+                               f"{'the same form' if together else 'different forms'}, where "
+                               f"{catalog.locale} gives them "
+                               f"{'different forms' if together else 'the same form'}{restore}",
+                        lines[index])
     return None
 
 

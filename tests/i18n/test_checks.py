@@ -112,9 +112,9 @@ ARABIC_FIVE_FORMS = '''\
     #, python-format
     msgid "%(num)s signature"
     msgid_plural "%(num)s signatures"
-    msgstr[0] "لا توقيعات"
-    msgstr[1] "توقيع واحد"
-    msgstr[2] "توقيعان"
+    msgstr[0] "%(num)s توقيع"
+    msgstr[1] "توقيع واحد (%(num)s)"
+    msgstr[2] "توقيعان (%(num)s)"
     msgstr[3] "%(num)s توقيعات"
     msgstr[4] "%(num)s توقيعًا"
     '''
@@ -410,8 +410,24 @@ def test_check_plural_expression_other_than_the_languages_fails_on_the_header(ru
     path = write_po(PLURAL_ENTRY, plural_forms="nplurals=2; plural=(n == 5);")
     result = run_check(runner, str(path))
     assert result.exit_code == 1
-    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms expression gives form 0 "
-            "for n=2, where fr uses form 1") in result.output
+    assert (f"{path}:{line_of(path, 'Plural-Forms')}: the Plural-Forms expression gives n=0 "
+            "and n=2 the same form, where fr gives them different forms") in result.output
+
+
+def test_check_arabic_plural_forms_in_gnu_gettexts_order_pass(runner, write_po):
+    path = write_po("""\
+        msgid "%(num)s signature"
+        msgid_plural "%(num)s signatures"
+        msgstr[0] "%(num)s توقيع"
+        msgstr[1] "توقيع واحد (%(num)s)"
+        msgstr[2] "توقيعان (%(num)s)"
+        msgstr[3] "%(num)s توقيعات"
+        msgstr[4] "%(num)s توقيعًا"
+        msgstr[5] "%(num)s توقيع"
+        """, locale="ar", plural_forms="nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+                                        "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
 
 
 def test_check_plural_expression_written_another_way_passes(runner, write_po):
