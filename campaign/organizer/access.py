@@ -49,7 +49,8 @@ def current_user() -> User | None:
             found = db.get(User, user_id)
             if found is not None and found.active and \
                     session.get("fingerprint") == session_fingerprint(found) and \
-                    login_session_is_open(db, found, session.get("login")):
+                    login_session_is_open(db, found, session.get("login"),
+                                          current_app.permanent_session_lifetime):
                 user = found
     g.campaign_user = user
     return user

@@ -113,21 +113,37 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# How often a login's last request is written down: often enough to tell when it goes idle,
+# not on every request of someone at work.
+SEEN_EVERY = dt.timedelta(minutes=5)
+
+
 def open_login_session(session: Session, user: User, lifetime: dt.timedelta) -> str:
-    """A new login of ``user``: the token for their session cookie. Logins older than
-    ``lifetime``, whose cookies have expired, are forgotten meanwhile."""
+    """A new login of ``user``: the token for their session cookie. Logins idle for longer
+    than ``lifetime``, whose cookies have expired, are forgotten meanwhile."""
     now = utcnow()
-    session.execute(delete(LoginSession).where(LoginSession.created_at < now - lifetime))
+    session.execute(delete(LoginSession).where(LoginSession.last_seen_at < now - lifetime))
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
+    session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
+                             last_seen_at=now))
     return token
 
 
-def login_session_is_open(session: Session, user: User, token: str | None) -> bool:
+def login_session_is_open(session: Session, user: User, token: str | None,
+                          lifetime: dt.timedelta) -> bool:
+    """Whether ``token`` is a login of ``user`` that has not ended (logged out, or idle longer
+    than ``lifetime``); notes the request, every few minutes."""
     if not token:
         return False
     found = session.get(LoginSession, _token_hash(token))
-    return found is not None and found.user_id == user.id
+    if found is None or found.user_id != user.id:
+        return False
+    now = utcnow()
+    if found.last_seen_at < now - lifetime:
+        return False
+    if found.last_seen_at < now - SEEN_EVERY:
+        found.last_seen_at = now
+    return True
 
 
 def end_login_session(session: Session, token: str | None) -> None:

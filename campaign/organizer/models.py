@@ -34,13 +34,16 @@ class User(Base):
 
 class LoginSession(Base):
     """A login that has not ended. The session cookie carries a random token; only its hash is
-    kept here. Logging out deletes the row, so a copy of the cookie opens nothing afterwards."""
+    kept here. Logging out deletes the row, so a copy of the cookie opens nothing afterwards;
+    so does being away longer than the session lifetime (``last_seen_at``), as the cookie
+    itself, renewed on every request, would expire."""
 
     __tablename__ = "login_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Delivery(Base):

@@ -215,3 +215,35 @@ def test_login_brings_a_translator_back_to_the_page_asked_for(app, client, add_u
     response = client.post(asked.location, data={"email": "tr@example.org",
                                                  "password": PASSWORD})
     assert response.status_code == 302 and response.location == "/translate/ko/"
+
+
+def _age_logins(app, *, hours: float, seen: bool) -> None:
+    import datetime as dt
+
+    from campaign.organizer.models import LoginSession
+
+    with app.app_context(), app.extensions["campaign.db"].session() as session:
+        for login in session.query(LoginSession):
+            login.created_at -= dt.timedelta(hours=hours)
+            if seen:
+                login.last_seen_at -= dt.timedelta(hours=hours)
+
+
+def test_login_in_use_longer_than_the_lifetime_survives_anothers_login(make_app, add_user,
+                                                                       login):
+    app = make_app(SESSION_LIFETIME=3600)
+    first, second = app.test_client(), app.test_client()
+    add_user("org@example.org", "organizer")
+    login(first)
+    _age_logins(app, hours=3, seen=False)  # logged in three hours ago, busy since
+    login(second)
+    assert first.get("/admin/c/stop-forced-repatriation/").status_code == 200
+
+
+def test_login_idle_longer_than_the_lifetime_is_refused(make_app, add_user, login):
+    app = make_app(SESSION_LIFETIME=3600)
+    client = app.test_client()
+    add_user("org@example.org", "organizer")
+    login(client)
+    _age_logins(app, hours=2, seen=True)
+    assert client.get("/admin/").status_code == 302

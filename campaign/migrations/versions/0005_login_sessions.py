@@ -19,6 +19,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_login_sessions_user_id_users",
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("token_hash", name="pk_login_sessions"),
