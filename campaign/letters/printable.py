@@ -47,7 +47,6 @@ FcBool FcCharSetHasChar (const FcCharSet *fcs, FcChar32 ucs4);
 _lock = threading.Lock()
 _fontconfig = None
 _covered = None  # FcCharSet *: every character of every installed font
-_known: dict[str, bool] = {}
 
 
 def _installed_characters():
@@ -91,17 +90,8 @@ def _drawn(char: str) -> bool:
 
 def unprintable(text: str) -> str:
     """The characters of ``text`` that no installed font has, each once, in order ("" when the
-    letter can print all of it)."""
-    missing: list[str] = []
-    for char in dict.fromkeys(text):
-        known = _known.get(char)
-        if known is None:
-            if not _drawn(char):
-                known = True
-            else:
-                fc, covered = _installed_characters()
-                known = bool(fc.FcCharSetHasChar(covered, ord(char)))
-            _known[char] = known
-        if not known:
-            missing.append(char)
-    return "".join(missing)
+    letter can print all of it). Asked of fontconfig each time (a lookup in a table, in C): a
+    cache of the answers would grow with every character anyone sends."""
+    fc, covered = _installed_characters()
+    return "".join(char for char in dict.fromkeys(text)
+                   if _drawn(char) and not fc.FcCharSetHasChar(covered, ord(char)))

@@ -84,12 +84,14 @@ def _ems(char: str) -> float:
 
 def _fits_unmeasured(text: str) -> bool:
     """Whether ``text`` surely fits the line by its estimated width. A character outside the
-    scripts estimated here (a wide ligature such as ﷽, a three-em dash) sends the line to be
-    measured."""
+    scripts estimated here — past Arabic, but for the wide Han, Kana and Hangul — sends the
+    line to be measured: Indic and Southeast Asian syllables (ဪ, ௵) and wide ligatures (﷽)
+    can be two or three times the width of a Latin letter."""
     used = 0.0
     for char in text:
-        if char >= "\u2e00" and unicodedata.east_asian_width(char) not in "WF":
-            return False
+        if char >= "\u0900" and not "\u2000" <= char <= "\u206f" \
+                and unicodedata.east_asian_width(char) not in "WF":
+            return False  # (quotes, dashes and other general punctuation are narrow)
         used += _ems(char)
     return used <= QUICK_FIT_EMS
 

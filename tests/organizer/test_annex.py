@@ -62,11 +62,12 @@ def test_annex_wide_long_name_and_place_keep_the_date_inside_the_margin(tmp_path
     lines = [AnnexLine(1, "W" * 200, "London, United Kingdom", "2026-11-20"),
              AnnexLine(2, "김" * 60, "서울특별시 강남구 어딘가 아주 긴 동네 이름, 대한민국", "2026-11-20"),
              AnnexLine(3, "王" * 80, "上海" * 30 + ", 中国", "2026-11-21"),
-             AnnexLine(4, "\ufdfd" * 40, "Riyadh, Saudi Arabia", "2026-11-22")]
+             AnnexLine(4, "\ufdfd" * 40, "Riyadh, Saudi Arabia", "2026-11-22"),
+             AnnexLine(5, "ဪ" * 28, "Yangon, Myanmar", "2026-11-23")]
     render_chunk(lines, LAYOUT, str(tmp_path / "wide.pdf"), True)
     boxes = _word_boxes(tmp_path / "wide.pdf")
     dates = [box for box in boxes if box[2].startswith("2026-11-2")]
-    assert len(dates) == 4
+    assert len(dates) == 5
     assert max(box[1] for box in boxes) <= RIGHT_MARGIN + 0.5
 
 
