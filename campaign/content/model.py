@@ -67,7 +67,10 @@ class Source:
         title it was published under)."""
         wanted = language.replace("_", "-")
         base = wanted.split("-")[0]
-        return wanted in self.titles or any(tag.split("-")[0] == base for tag in self.titles)
+        if wanted in self.titles or any(tag.split("-")[0] == base for tag in self.titles):
+            return True
+        # The title it was published under, in the language it was published in.
+        return bool(self.language) and self.language.split("-")[0] == base
 
     def title_in(self, language: str) -> str:
         """The source's title in ``language`` (BCP 47 or Babel form) if it provides one."""

@@ -142,3 +142,17 @@ def test_title_marks_without_their_placeholder_fall_back_to_english():
     punctuation = Punctuation.translated(lambda _context, text: marks[text])
     assert (punctuation.quoted, punctuation.italic, punctuation.end) == \
         ("“%(title)s”", "《%(title)s》", "。")
+
+
+def test_title_published_in_the_letters_language_takes_its_marks(demo):
+    from dataclasses import replace
+
+    from babel import Locale
+
+    from campaign.letters.citations import Punctuation, format_note
+
+    source = replace(next(iter(demo.sources.values())), title="中华人民共和国宪法",
+                     language="zh-Hans", titles={}, type="legislation")
+    chinese = Punctuation(separator="，", end="。", quoted="《%(title)s》", italic="《%(title)s》")
+    note = format_note(source, "zh_Hans", Locale.parse("zh_Hans"), "第3条", chinese)
+    assert "《中华人民共和国宪法》，" in note
