@@ -411,7 +411,8 @@ def update(layout: Layout, template: Catalog, locales: Iterable[str] | None = No
         # with its own line wrapping is left as it is unless a message changed.
         original.header_comment = catalog.header_comment
         data = serialize(catalog)
-        if data != serialize(original):
+        # A byte-order mark (some editors save one) is dropped: GNU msgfmt refuses it.
+        if data != serialize(original) or path.read_bytes().startswith(codecs.BOM_UTF8):
             write_atomically(path, data)
             changed.append(locale)
     return changed

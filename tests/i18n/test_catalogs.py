@@ -127,6 +127,17 @@ def test_update_leaves_a_catalog_saved_with_other_line_wrapping(tmp_path):
     assert changed == [] and layout.catalog("fr").read_bytes() == out.getvalue()
 
 
+def test_update_drops_a_byte_order_mark(tmp_path):
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("One."))
+    catalogs.init(layout, "fr", catalogs.read(layout.template))
+    layout.catalog("fr").write_bytes(b"\xef\xbb\xbf" + layout.catalog("fr").read_bytes())
+
+    catalogs.update(layout, catalogs.read(layout.template))
+
+    assert not layout.catalog("fr").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
 def test_update_keeps_the_translators_revision_date(tmp_path):
     layout = Layout.of(tmp_path)
     catalogs.write_template(layout, _template("One."))
