@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from pathlib import Path
 
 from babel import support
 from flask import current_app, g, has_app_context, request
@@ -14,8 +12,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from campaign.i18n.catalogs import load_translations
-from campaign.i18n.formats import FormatSafeTranslations
+from campaign.i18n.formats import compiled_translations
 
 
 class FormatSafeDomain(Domain):
@@ -24,15 +21,11 @@ class FormatSafeDomain(Domain):
     - a translation that cannot be formatted falls back to the source text
       (``campaign.i18n.formats``);
     - the translations are those of the ``messages.mo`` in the app's ``LOCALES_DIR`` as it is
-      now: ``campaign i18n compile`` takes effect without restarting the site (Flask-Babel
-      keeps the first catalog it loaded for the process's life, whatever app asks);
+      now (``formats.compiled_translations``, which the petition texts read too): ``campaign
+      i18n compile`` takes effect without restarting the site (Flask-Babel keeps the first
+      catalog it loaded for the process's life, whatever app asks);
     - a ``messages.mo`` that gettext cannot read gives the source text, logged once, rather
       than an error on every page (``catalogs.load_translations``)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._lock = threading.Lock()
-        self._loaded: dict[tuple[str, str], tuple[float, FormatSafeTranslations]] = {}
 
     def get_translations(self):
         if not has_app_context():
@@ -43,23 +36,8 @@ class FormatSafeDomain(Domain):
         seen = g.setdefault("_campaign_translations", {})
         found = seen.get(code)
         if found is None:
-            found = seen[code] = self._current(str(current_app.config["LOCALES_DIR"]), code)
+            found = seen[code] = compiled_translations(current_app.config["LOCALES_DIR"], code)
         return found
-
-    def _current(self, directory: str, code: str) -> FormatSafeTranslations:
-        compiled = Path(directory) / code / "LC_MESSAGES" / f"{self.domain[0]}.mo"
-        try:
-            stamp = compiled.stat().st_mtime
-        except OSError:
-            stamp = 0.0
-        with self._lock:
-            cached = self._loaded.get((directory, code))
-            if cached is None or cached[0] != stamp:
-                translations = load_translations(directory, code) if code else \
-                    support.NullTranslations()
-                cached = self._loaded[directory, code] = (
-                    stamp, FormatSafeTranslations(translations, code))
-            return cached[1]
 
 
 class CampaignBabel(Babel):

@@ -14,9 +14,12 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 from babel.support import NullTranslations
+
+from campaign.i18n.catalogs import DOMAIN, load_translations
 
 log = logging.getLogger(__name__)
 
@@ -148,3 +151,25 @@ class FormatSafeTranslations(NullTranslations):
     ungettext = ngettext
     upgettext = pgettext
     unpgettext = npgettext
+
+
+_compiled: dict[tuple[str, str], tuple[float, FormatSafeTranslations]] = {}
+_compiled_lock = threading.Lock()
+
+
+def compiled_translations(locales_dir: str | Path, locale: str) -> FormatSafeTranslations:
+    """The compiled catalog of ``locale`` for the site's pages, mails and petition texts: read
+    again once ``campaign i18n compile`` rewrites it, so that it takes effect without a
+    restart; one that gettext cannot read gives the source text (``load_translations``)."""
+    directory = str(locales_dir)
+    try:
+        stamp = (Path(directory) / locale / "LC_MESSAGES" / f"{DOMAIN}.mo").stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    with _compiled_lock:
+        cached = _compiled.get((directory, locale))
+        if cached is None or cached[0] != stamp:
+            translations = load_translations(directory, locale) if locale else NullTranslations()
+            cached = _compiled[directory, locale] = (
+                stamp, FormatSafeTranslations(translations, locale))
+        return cached[1]

@@ -7,13 +7,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.support import NullTranslations
 from markupsafe import Markup, escape
 
 from campaign.content.model import Campaign, Source
 from campaign.content.templates import make_sandbox
-from campaign.i18n.catalogs import load_translations
-from campaign.i18n.formats import FormatSafeTranslations
+from campaign.i18n.formats import compiled_translations
 from campaign.letters.citations import format_locator
 
 
@@ -31,22 +29,7 @@ class PetitionText:
 
 
 _cache: dict[tuple[int, str], tuple[Campaign, PetitionText]] = {}
-_translations: dict[tuple[str, str, float], NullTranslations] = {}
 _lock = threading.Lock()
-
-
-def translations(locales_dir: str, locale: str) -> NullTranslations:
-    """The compiled catalog of ``locale``, reloaded when ``campaign i18n compile`` rewrites it."""
-    compiled = Path(locales_dir) / locale / "LC_MESSAGES" / "messages.mo"
-    stamp = compiled.stat().st_mtime if compiled.is_file() else 0.0
-    key = (locales_dir, locale, stamp)
-    with _lock:
-        if key not in _translations:
-            # As the site's own strings are: a translation that cannot be formatted shows the
-            # source sentence instead of taking the petition page down.
-            _translations[key] = FormatSafeTranslations(
-                load_translations(locales_dir, locale), locale)
-        return _translations[key]
 
 
 def render_petition(campaign: Campaign, locale: str, locales_dir: str) -> PetitionText:
@@ -67,7 +50,7 @@ def _render(campaign: Campaign, locale: str, locales_dir: str) -> PetitionText:
     # On a web page the line break after ``{% endtrans %}`` is the space between two sentences;
     # trimming it (right for letter layout) would glue the sentences together.
     env.trim_blocks = False
-    catalog = translations(locales_dir, locale)
+    catalog = compiled_translations(locales_dir, locale)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     numbers: dict[str, int] = {}
 
