@@ -405,14 +405,16 @@ def update(layout: Layout, template: Catalog, locales: Iterable[str] | None = No
     changed = []
     for locale in locales or layout.locales():
         path = layout.catalog(locale)
-        catalog, original = read(path, locale), read(path, locale)
-        merge(catalog, template)
+        catalog = read(path, locale)
         # Compared as this module writes catalogs, not byte for byte: a file that Poedit saved
-        # with its own line wrapping is left as it is unless a message changed.
-        original.header_comment = catalog.header_comment
+        # with its own line wrapping is left as it is unless a message changed. (The header
+        # comment is always the template's.)
+        catalog.header_comment = template.header_comment
+        before = serialize(catalog)
+        merge(catalog, template)
         data = serialize(catalog)
         # A byte-order mark (some editors save one) is dropped: GNU msgfmt refuses it.
-        if data != serialize(original) or path.read_bytes().startswith(codecs.BOM_UTF8):
+        if data != before or path.read_bytes().startswith(codecs.BOM_UTF8):
             write_atomically(path, data)
             changed.append(locale)
     return changed
