@@ -307,17 +307,11 @@ def test_check_sources_not_in_utf8_names_the_line(make_app, letters_dir):
     assert f"{path}:{line}: not UTF-8 text: byte 0xe9 is not UTF-8" in result.output
 
 
-def test_check_template_not_in_utf8_names_the_line(make_app, letters_dir):
-    path = letters_dir / SLUG / "petition.html"
-    path.write_bytes(path.read_bytes() + "\n<p>Fin café</p>\n".encode("latin-1"))
-    line = path.read_bytes().count(b"\n")
-    result = _check(make_app, letters_dir, SLUG)
-    assert f"{path}:{line}: not UTF-8 text: byte 0xe9" in result.output
-
-
-def test_check_campaign_file_not_in_utf8_names_the_line(make_app, letters_dir):
-    path = letters_dir / SLUG / "campaign.toml"
-    path.write_bytes(path.read_bytes() + "\n# café\n".encode("latin-1"))
+@pytest.mark.parametrize(("name", "added"), [("petition.html", "<p>Fin café</p>"),
+                                             ("campaign.toml", "# café")])
+def test_check_file_not_in_utf8_names_the_line(make_app, letters_dir, name, added):
+    path = letters_dir / SLUG / name
+    path.write_bytes(path.read_bytes() + f"\n{added}\n".encode("latin-1"))
     line = path.read_bytes().count(b"\n")
     result = _check(make_app, letters_dir, SLUG)
     assert f"{path}:{line}: not UTF-8 text: byte 0xe9" in result.output

@@ -82,15 +82,21 @@ def _template(*messages: str) -> Catalog:
     return template
 
 
-def test_changed_source_string_becomes_fuzzy(tmp_path):
+def _source_changed_after_translation(tmp_path) -> Layout:
+    """A French catalog that translated "We write with respect.", updated after the English
+    became "We write with great respect."."""
     layout = Layout.of(tmp_path)
     catalogs.write_template(layout, _template("We write with respect."))
     catalogs.init(layout, "fr", catalogs.read(layout.template))
     catalog = catalogs.read(layout.catalog("fr"))
     catalog.get("We write with respect.").string = "Nous vous écrivons avec respect."
     layout.catalog("fr").write_bytes(catalogs.serialize(catalog))
-
     catalogs.update(layout, _template("We write with great respect."))
+    return layout
+
+
+def test_changed_source_string_becomes_fuzzy(tmp_path):
+    layout = _source_changed_after_translation(tmp_path)
 
     message = catalogs.read(layout.catalog("fr")).get("We write with great respect.")
     assert message.fuzzy
@@ -98,14 +104,7 @@ def test_changed_source_string_becomes_fuzzy(tmp_path):
 
 
 def test_changed_source_string_keeps_the_previous_source_for_the_translator(tmp_path):
-    layout = Layout.of(tmp_path)
-    catalogs.write_template(layout, _template("We write with respect."))
-    catalogs.init(layout, "fr", catalogs.read(layout.template))
-    catalog = catalogs.read(layout.catalog("fr"))
-    catalog.get("We write with respect.").string = "Nous vous écrivons avec respect."
-    layout.catalog("fr").write_bytes(catalogs.serialize(catalog))
-
-    catalogs.update(layout, _template("We write with great respect."))
+    layout = _source_changed_after_translation(tmp_path)
 
     text = layout.catalog("fr").read_text(encoding="utf-8")
     assert '#| msgid "We write with respect."\nmsgid "We write with great respect."' in text

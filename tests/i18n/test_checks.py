@@ -415,17 +415,9 @@ def test_check_plural_expression_other_than_the_languages_fails_on_the_header(ru
 
 
 def test_check_arabic_plural_forms_in_gnu_gettexts_order_pass(runner, write_po):
-    path = write_po("""\
-        msgid "%(num)s signature"
-        msgid_plural "%(num)s signatures"
-        msgstr[0] "%(num)s توقيع"
-        msgstr[1] "توقيع واحد (%(num)s)"
-        msgstr[2] "توقيعان (%(num)s)"
-        msgstr[3] "%(num)s توقيعات"
-        msgstr[4] "%(num)s توقيعًا"
-        msgstr[5] "%(num)s توقيع"
-        """, locale="ar", plural_forms="nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
-                                        "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);")
+    path = write_po(ARABIC_FIVE_FORMS + 'msgstr[5] "%(num)s توقيع"\n', locale="ar",
+                    plural_forms="nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : "
+                                 "n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);")
     result = run_check(runner, str(path))
     assert result.exit_code == 0, result.output
 

@@ -128,11 +128,16 @@ def test_cjk_sentence_starting_with_a_figure_follows_the_last_without_space(ship
 @pytest.mark.parametrize(("recipient", "locale"), [("un-ohchr", "zh_Hans"), ("emb-vn", "zh_Hans"),
                                                    ("emb-gb", "ja")])
 def test_cjk_date_is_never_split_across_lines(shipped, recipient, locale):
+    assert _numbers_split_from_units(shipped, recipient, locale, "年月日条") == []
+
+
+def _numbers_split_from_units(shipped, recipient: str, locale: str, units: str) -> list:
+    """Pairs of lines of the letter's PDF where a line ends with a figure and the next starts
+    with one of ``units``."""
     engine, campaign = shipped
     lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale=locale)).splitlines()
-    split = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
-             if re.search(r"\d$", a) and re.match(r"[年月日条]", b)]
-    assert split == []
+    return [(a, b) for a, b in zip(lines, lines[1:], strict=False)
+            if re.search(r"\d$", a) and re.match(f"[{units}]", b)]
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "ja"])
@@ -164,48 +169,42 @@ def test_korean_constitution_is_cited_by_its_title_in_the_letters_language(shipp
     assert title in html and "Constitution of the Republic of Korea" not in html
 
 
-def _notes_text(html: str) -> str:
+def _notes_text(shipped, recipient: str, locale: str) -> str:
+    """The text of a letter's footnotes, one after the other."""
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, recipient, SIGNER, locale=locale)
     return unescape(re.sub(r"<[^>]+>", "", " ".join(
         re.findall(r'<span class="note" data-n="\d+">(.*?)<!--/note-->', html, re.DOTALL))))
 
 
 def test_chinese_note_uses_chinese_punctuation_and_title_marks(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans"))
+    notes = _notes_text(shipped, "rok-mofa", "zh_Hans")
     assert "《大韩民国宪法》，第3条。" in notes
 
 
 def test_korean_note_marks_a_law_title_with_corner_brackets(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "rok-mofa", SIGNER, locale="ko"))
+    notes = _notes_text(shipped, "rok-mofa", "ko")
     assert "「대한민국헌법」, 제3조." in notes
 
 
 def test_title_outside_the_letters_language_keeps_english_marks(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans"))
+    notes = _notes_text(shipped, "rok-mofa", "zh_Hans")
     assert "“China repatriates N Korean escapees after Asian Games: source”。" in notes
 
 
 def test_chinese_title_inside_a_title_takes_single_angle_marks(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="zh_Hans"))
+    notes = _notes_text(shipped, "prc-mfa", "zh_Hans")
     assert ("《全国人民代表大会常务委员会关于我国加入〈关于难民地位的公约〉"
             "和〈关于难民地位的议定书〉的决定》") in notes
 
 
 @pytest.mark.parametrize("recipient", ["prc-mfa", "emb-us"])
 def test_korean_number_is_never_split_from_its_unit(shipped, recipient):
-    engine, campaign = shipped
-    lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale="ko")).splitlines()
-    split = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
-             if re.search(r"\d$", a) and re.match(r"[년월일조항호명]", b)]
-    assert split == []
+    assert _numbers_split_from_units(shipped, recipient, "ko", "년월일조항호명") == []
 
 
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="en"))
+    notes = _notes_text(shipped, "prc-mfa", "en")
     assert "Detained in China?”" in notes and "China?”." not in notes
 
 
@@ -217,12 +216,10 @@ def test_chinese_sources_list_numbers_with_a_latin_comma(shipped):
 
 
 def test_locator_label_stays_with_its_number(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="es"))
+    notes = _notes_text(shipped, "prc-mfa", "es")
     assert "párr.\u00a043" in notes
 
 
 def test_japanese_treaty_title_is_marked_off(shipped):
-    engine, campaign = shipped
-    notes = _notes_text(engine.letter_html(campaign, "prc-mfa", SIGNER, locale="ja"))
+    notes = _notes_text(shipped, "prc-mfa", "ja")
     assert "「難民の地位に関する条約」、第33条。" in notes
