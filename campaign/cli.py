@@ -6,10 +6,8 @@ FlaskGroup lists them beside its own.
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-import threading
 
 import click
 import sqlalchemy.exc
@@ -52,35 +50,13 @@ class CampaignGroup(FlaskGroup):
             # handlers, which can wait forever on a pool a signal cut off half-way through its
             # own shutdown: past a few seconds the process ends without them.
             if interrupts.installed():
-                _end_worker_processes()
-                _exit_within(_EXIT_GRACE_SECONDS, 128 + signum)
+                interrupts.end_worker_processes()
+                interrupts.exit_within(_EXIT_GRACE_SECONDS, 128 + signum)
             # 128 + the signal's number, as the shell reports a process the signal killed.
             raise click.exceptions.Exit(128 + signum) from None
 
 
 _EXIT_GRACE_SECONDS = 10
-
-
-def _end_worker_processes() -> None:
-    """Ends any worker process still alive. A pool stopped by a signal can miss a worker it was
-    starting at that moment (one that replaces a worker retired after its chunks): left
-    running, that worker would wait for work forever, holding the command's output open."""
-    import multiprocessing
-
-    for child in multiprocessing.active_children():
-        child.kill()
-    for child in multiprocessing.active_children():
-        child.join(timeout=5)
-
-
-def _exit_within(seconds: float, status: int) -> None:
-    def leave() -> None:
-        sys.stderr.flush()
-        os._exit(status)
-
-    timer = threading.Timer(seconds, leave)
-    timer.daemon = True
-    timer.start()
 
 
 def _database_problem(ctx: click.Context, exc: sqlalchemy.exc.DBAPIError) -> str:

@@ -5,14 +5,22 @@ a ``.packet-…`` folder stays behind and the job stays ``running``. The ``campa
 installs ``handle_signals``; both signals then raise ``Interrupted`` in the main thread, and
 every ``finally``, ``with`` and ``except BaseException`` on the way up removes what it had
 started, as for Ctrl-C. The web app and Celery workers keep their servers' own handling.
+
+Python drops an exception raised where it cannot propagate (a fork hook, a finaliser, a weakref
+callback) and goes on. An interruption dropped there is sent again to the main thread, to be
+raised where it propagates; and a process pool starts with interruptions held back
+(``started_pool``), since a fork hook stopped half-way can leave a lock held.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import TypeVar
 
 
 class Interrupted(KeyboardInterrupt):
@@ -30,10 +38,13 @@ _pending: int | None = None
 
 
 def handle_signals() -> None:
-    global _main_pid
+    global _main_pid, _report_unraisable
     _main_pid = os.getpid()
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    if sys.unraisablehook is not _on_unraisable:
+        _report_unraisable = sys.unraisablehook
+        sys.unraisablehook = _on_unraisable
 
 
 def installed() -> bool:
@@ -58,6 +69,23 @@ def _on_signal(signum: int, _frame) -> None:
     raise Interrupted(signum)
 
 
+_report_unraisable = sys.__unraisablehook__
+RESEND_AFTER_SECONDS = 0.05
+
+
+def _on_unraisable(unraisable) -> None:
+    exc = unraisable.exc_value
+    if isinstance(exc, Interrupted) and installed():
+        # Raised where Python could only print it and go on: the command would not stop.
+        # Sent again, it is raised at whatever the main thread runs next.
+        resend = threading.Timer(RESEND_AFTER_SECONDS, signal.pthread_kill,
+                                 (threading.main_thread().ident, exc.signum))
+        resend.daemon = True
+        resend.start()
+        return
+    _report_unraisable(unraisable)
+
+
 @contextmanager
 def deferred() -> Iterator[None]:
     """Holds an interruption back until the block ends, for steps that cannot be undone when
@@ -71,3 +99,43 @@ def deferred() -> Iterator[None]:
         if not _deferring and _pending is not None:
             signum, _pending = _pending, None
             raise Interrupted(signum)
+
+
+PoolT = TypeVar("PoolT", bound=AbstractContextManager)
+
+
+@contextmanager
+def started_pool(start: Callable[[], PoolT]) -> Iterator[PoolT]:
+    """The process pool ``start()`` makes, entered until the block ends. It starts with
+    interruptions held back: ``os.fork`` runs Python hooks (logging's takes and releases its
+    lock), and a signal handled inside one would be dropped, leaving logging's lock held, so
+    that the pool's next fork, for a worker that replaces a retired one, would wait forever."""
+    with ExitStack() as stack:
+        with deferred():
+            pool = stack.enter_context(start())
+        yield pool
+
+
+def end_worker_processes() -> None:
+    """Ends any worker process still alive. A pool stopped by a signal can miss a worker it was
+    starting at that moment (one that replaces a worker retired after its chunks): left
+    running, that worker would wait for work forever, holding the command's output open."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
+
+
+def exit_within(seconds: float, status: int) -> None:
+    """Ends the process with ``status`` in ``seconds`` if it has not ended by then. Leaving the
+    interpreter runs multiprocessing's exit handlers, which can wait forever on a pool a signal
+    cut off half-way through its own shutdown."""
+    def leave() -> None:
+        sys.stderr.flush()
+        os._exit(status)
+
+    timer = threading.Timer(seconds, leave)
+    timer.daemon = True
+    timer.start()

@@ -30,6 +30,7 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from campaign import interrupts
 from campaign.content.model import Campaign, LetterSpec, Recipient, recipient_context
 from campaign.content.templates import LAYOUT_FOLDER, make_sandbox
 from campaign.i18n import catalogs
@@ -357,7 +358,7 @@ class LetterEngine:
         global _WORKER_STATE
         _WORKER_STATE = (self, plan, shared, False)
         context = multiprocessing.get_context("fork")
-        with context.Pool(1) as pool:
+        with interrupts.started_pool(lambda: context.Pool(1)) as pool:
             full = pool.apply_async(_full_text, ((signer,),))
             try:
                 self._assembly(plan, [signer], 0, shared, full_letter=lambda _i: full.get())
@@ -542,8 +543,8 @@ class LetterEngine:
         context = multiprocessing.get_context("fork")
         # Workers are replaced every few chunks so that a long batch keeps a flat memory profile
         # whatever WeasyPrint caches; a fresh worker costs a second.
-        with context.Pool(self.processes, maxtasksperchild=4,
-                          initializer=_worker_started) as pool:
+        with interrupts.started_pool(lambda: context.Pool(
+                self.processes, maxtasksperchild=4, initializer=_worker_started)) as pool:
             work = ((c,) for c in (first, second, *chunks))
             for result, count in pool.imap(_render_chunk, work):
                 if progress:
