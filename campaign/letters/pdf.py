@@ -145,7 +145,8 @@ class PdfRenderer:
         stylesheets = [self.stylesheet()]
         if extra_css:
             stylesheets.append(self.extra_stylesheet(extra_css))
-        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher())
+        document = HTML(string=korean_words_kept(html), base_url=self.base_url,
+                        url_fetcher=self.fetcher())
         _LAYERS.without_margin_boxes = margin_boxes is False
         _LAYERS.share_styles = share_styles and SHARED_STYLES
         try:
@@ -178,6 +179,32 @@ class PdfRenderer:
 
     def write_pdf(self, html: str, *, pdf_variant: str | None = None) -> bytes:
         return self.pdf_bytes(self.render(html, pdf_variant=pdf_variant), pdf_variant=pdf_variant)
+
+
+# Korean is set with lines broken between words, as Korean letters are, wherever it appears (a
+# Korean letter, a Korean name in another): UAX #14 lets a line break between any two Hangul
+# syllables, and WeasyPrint has no word-break: keep-all. The syllables of a word are joined by
+# U+2060 WORD JOINER, which lays out as fast and is not in the text a reader copies from the PDF.
+# Only for print: a browser has keep-all, and its copied text would keep the joiners. A word
+# longer than a line (a signer may type one) still breaks: the signer's text has
+# overflow-wrap: anywhere.
+_HANGUL_WORD = re.compile("[\uac00-\ud7a3]{2,}")
+_IN_TAG = re.compile("[^<>]*>")
+_WORD_JOINER = "\u2060"
+
+
+def korean_words_kept(html: str) -> str:
+    """``html`` with the Hangul words of its body joined (never the inside of a tag, nor the
+    title, which becomes the PDF's metadata)."""
+    body = max(html.find("<body"), 0)
+    if not _HANGUL_WORD.search(html, body):
+        return html
+    return html[:body] + _HANGUL_WORD.sub(_joined_syllables, html[body:])
+
+
+def _joined_syllables(word: re.Match[str]) -> str:
+    text = word.group(0)
+    return text if _IN_TAG.match(word.string, word.end()) else _WORD_JOINER.join(text)
 
 
 def write_each(document, authors: Sequence[str]) -> list[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from html import unescape
 
 import pytest
@@ -136,8 +137,10 @@ def _numbers_split_from_units(shipped, recipient: str, locale: str, units: str) 
     with one of ``units``."""
     engine, campaign = shipped
     lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale=locale)).splitlines()
+    # A note's call ("…습니다.10") is a figure too, but after the sentence's stop.
     return [(a, b) for a, b in zip(lines, lines[1:], strict=False)
-            if re.search(r"\d$", a) and re.match(f"[{units}]", b)]
+            if re.search(r"\d$", a) and not re.search(r"[.。]\d[\d,]*$", a)
+            and re.match(f"[{units}]", b)]
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "ja"])
@@ -201,6 +204,39 @@ def test_chinese_title_inside_a_title_takes_single_angle_marks(shipped):
 @pytest.mark.parametrize("recipient", ["prc-mfa", "emb-us"])
 def test_korean_number_is_never_split_from_its_unit(shipped, recipient):
     assert _numbers_split_from_units(shipped, recipient, "ko", "년월일조항호명") == []
+
+
+@pytest.mark.parametrize("recipient", ["prc-mfa", "emb-us", "rok-mofa"])
+def test_korean_word_is_never_split_across_lines(shipped, recipient):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, recipient, SIGNER, locale="ko")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u2060", "").split())
+    lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale="ko")).split("\n")
+    # A line that ends inside a word leaves the word's two halves with no space between them.
+    split = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
+             if re.search("[\uac00-\ud7a3]$", a) and re.match("[\uac00-\ud7a3]", b)
+             and f"{a.split()[-1]}{b.split()[0]}" in text]
+    assert split == []
+
+
+def test_korean_letter_text_copies_without_invisible_joiners(shipped):
+    engine, campaign = shipped
+    pdf = engine.letter_pdf(campaign, "rok-mofa", SIGNER, locale="ko")
+    copied = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
+                            capture_output=True, check=True).stdout.decode("utf-8")
+    assert "북한이탈주민" in copied and "\u2060" not in copied
+
+
+def test_korean_message_without_spaces_wraps_within_the_margin(shipped):
+    engine, campaign = shipped
+    signer = SignerDetails("김민준", "KR", "부산", "48058", "강제송환중단" * 12)
+    pdf = engine.letter_pdf(campaign, "rok-mofa", signer, locale="ko")
+    boxes = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True,
+                           check=True).stdout.decode("utf-8")
+    page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    right_margin = 22 / 25.4 * 72
+    rights = [float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes)]
+    assert max(rights) <= page_width - right_margin + 1
 
 
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
