@@ -18,7 +18,10 @@ batch is printed in layers, as variable-data printing does it:
 - the **end layer**: per signer, a page that stands for the join page, with a spacer as tall as
   the body above it and a bottom margin up to where the join page's notes start, so that the end
   of the letter flows into exactly the room it has in a full layout, onto more pages if it needs
-  them;
+  them. An end that does not even start there (a closing below a body that nearly fills its
+  page) takes the body's last lines to the next page in a full layout (letter.css): such letters
+  get a *kept* shared layer, laid out with a block in the end's place that does not fit either,
+  whose body ends a page later, and their end layer is laid out again;
 - the **page-number layer**: pages holding only "n / N", laid out once for each N.
 
 A page of a letter is the shared (or sources) page, the sender page (page 1), the end page and
@@ -65,6 +68,15 @@ SHARED_CSS = """
 @page { @bottom-center { content: none } }
 .letter .sender { visibility: hidden }
 .letter-end > *, .letter .sources { display: none }
+"""
+# The shared layer of letters whose end does not fit where the body ends (``kept_article``):
+# the end is a block as tall as the room it did not fit, which letter.css keeps with the body's
+# last lines (.letter-end: break-before: avoid), so that they move to the next page with it.
+SHARED_KEPT_CSS = """
+@page { @bottom-center { content: none } }
+.letter .sender { visibility: hidden }
+.letter .sources { display: none }
+.compose-room { display: block; margin: 0; padding: 0; border: 0 }
 """
 # The sender, end and sources layers: no page numbers (they are laid out without margin boxes).
 NO_NUMBERS_CSS = """
@@ -183,6 +195,7 @@ class SharedLayer:
     spacer: float  # px from the join page's content top to the top of the letter's end
     join_bottom: float  # px from the page's foot to the top of the join page's notes (0: none)
     sources_pdf: bytes | None  # the sources annex that goes with this layout
+    room: float = 0.0  # px left on the join page below the top of the letter's end
     # What each page draws (page_text), for the check.
     text: tuple[Counter, ...] = ()
     sources_text: tuple[Counter, ...] = ()
@@ -197,7 +210,8 @@ class BatchLayers:
     """What the chunks of a batch share, kept from chunk to chunk (a worker process keeps its
     own copy)."""
 
-    layouts: dict[tuple[float, str], SharedLayer] = field(default_factory=dict)
+    # By (sender block height, shared digest, end kept with the body's last lines).
+    layouts: dict[tuple[float, str, bool], SharedLayer] = field(default_factory=dict)
     # By shared digest: the sources annex and what its pages draw.
     sources: dict[str, tuple[bytes | None, tuple[Counter, ...]]] = field(default_factory=dict)
     numbers: dict[int, bytes] = field(default_factory=dict)  # by number of pages N
@@ -224,8 +238,8 @@ def _first_with_class(box, name: str):
     return next(_boxes_with_class(box, name), None)
 
 
-def shared_geometry(document) -> tuple[int, float, float, float]:
-    """(pages, spacer, join_bottom, sender height) of a laid-out shared layer."""
+def shared_geometry(document) -> tuple[int, float, float, float, float]:
+    """(pages, spacer, join_bottom, sender height, room) of a laid-out shared layer."""
     pages = [page._page_box for page in document.pages]  # noqa: SLF001
     sender = _first_with_class(pages[0], "sender")
     if sender is None:
@@ -240,9 +254,12 @@ def shared_geometry(document) -> tuple[int, float, float, float]:
         spacer = end.border_box_y() - page.content_box_y()
         area = page.children[1] if len(page.children) > 1 else None
         bottom = 0.0
+        limit = page.content_box_y() + page.height
         if area is not None and type(area).__name__ == "FootnoteAreaBox" and area.children:
             bottom = float(page.margin_height() - area.position_y)
-        return number, float(spacer), bottom, float(sender.border_height())
+            limit = area.position_y
+        return (number, float(spacer), bottom, float(sender.border_height()),
+                float(limit - end.border_box_y()))
     raise NotComposable("the end of the letter is not in the shared layout")
 
 
@@ -299,7 +316,24 @@ def letter_pages(document, count: int, offset: int = 0) -> list[tuple[int, int]]
             for first, end in zip(bounds, bounds[1:], strict=False)]
 
 
+def end_fits(document, page: int) -> bool:
+    """Whether the letter's end starts on ``page`` of a laid-out end layer, the page that
+    stands for the join page. When it does not (the closing, or the heading of the signer's
+    words, does not fit below the body), the letter laid out in full takes the body's last
+    lines to the next page with it: the letter needs a kept shared layer (``kept_article``)."""
+    end = _first_with_class(document.pages[page]._page_box, "letter-end")  # noqa: SLF001
+    return end is not None and bool(end.children)
+
+
 # --- Building the layers' HTML ----------------------------------------------------------------
+
+def kept_article(parts: LetterParts, shared: SharedLayer) -> str:
+    """The letter for a kept shared layer: its end is a block one pixel taller than the room
+    ``shared`` leaves below the body, which takes the body's last lines to the next page."""
+    room = (f'<div class="letter-end"><div class="compose-room" '
+            f'style="height: {max(0.0, shared.room) + 1:.4f}px"></div></div>')
+    return parts.article.replace(parts.end, room, 1)
+
 
 def sender_article(parts: LetterParts) -> str:
     return f"{parts.start}{parts.sender}</header></article>"

@@ -392,39 +392,73 @@ class LetterEngine:
         author = signers[0].name if len(signers) == 1 else plan.campaign.organisation
         senders = layer([compose.sender_article(p) for p in parts], compose.NO_NUMBERS_CSS,
                         author, per_signer=True)
-        keys = [(height, part.shared_digest) for height, part in
+        keys = [(height, part.shared_digest, False) for height, part in
                 zip(compose.sender_heights(senders, len(parts)), parts, strict=True)]
         layouts = shared.layouts
-        new_keys = []
-        for index, key in enumerate(keys):
-            if key not in layouts:
-                if len(layouts) >= compose.MAX_SHARED_LAYOUTS:
-                    raise compose.NotComposable("the body of the letter changes from signer "
-                                                "to signer")
+        new_keys: list[int] = []
+
+        def shared_layout(index: int, key: tuple[float, str, bool]) -> None:
+            """Lays out the shared layer of ``key`` with letter ``index``, if not yet done."""
+            if key in layouts:
+                return
+            if len(layouts) >= compose.MAX_SHARED_LAYOUTS:
+                raise compose.NotComposable("the body of the letter changes from signer "
+                                            "to signer")
+            if key[2]:  # the end kept with the body's last lines
+                article = compose.kept_article(parts[index], layouts[(*key[:2], False)])
+                document = layer([article], compose.SHARED_KEPT_CSS, author)
+            else:
                 document = layer([parts[index].article], compose.SHARED_CSS, author)
-                pages, spacer, join_bottom, sender_height = compose.shared_geometry(document)
-                if abs(sender_height - key[0]) > 0.01:
-                    raise compose.NotComposable("the sender block is not as tall as measured")
-                digest = parts[index].shared_digest
-                if digest not in shared.sources:
-                    shared.sources[digest] = (None, ())
-                    if parts[index].sources:
-                        annex = layer([compose.sources_article(parts[index])],
-                                      compose.NO_NUMBERS_CSS, author)
-                        shared.sources[digest] = (written(annex), compose.page_text(annex))
-                sources, sources_text = shared.sources[digest]
-                layouts[key] = compose.SharedLayer(
-                    written(document), pages, spacer, join_bottom, sources,
-                    text=compose.page_text(document), sources_text=sources_text)
-                new_keys.append(index)
-        ends = layer([compose.end_article(p, layouts[k]) for p, k in zip(parts, keys, strict=True)],
-                     compose.end_css(layouts[k] for k in set(keys)), author, per_signer=True)
-        signers_document = senders.copy(senders.pages + ends.pages)
+            pages, spacer, join_bottom, sender_height, room = compose.shared_geometry(document)
+            if abs(sender_height - key[0]) > 0.01:
+                raise compose.NotComposable("the sender block is not as tall as measured")
+            digest = parts[index].shared_digest
+            if digest not in shared.sources:
+                shared.sources[digest] = (None, ())
+                if parts[index].sources:
+                    annex = layer([compose.sources_article(parts[index])],
+                                  compose.NO_NUMBERS_CSS, author)
+                    shared.sources[digest] = (written(annex), compose.page_text(annex))
+            sources, sources_text = shared.sources[digest]
+            layouts[key] = compose.SharedLayer(
+                written(document), pages, spacer, join_bottom, sources, room=room,
+                text=compose.page_text(document), sources_text=sources_text)
+            new_keys.append(index)
+
+        def end_layer(indexes: list[int]):
+            """The end layer of the given letters, and each one's (first page, count) in it."""
+            document = layer([compose.end_article(parts[i], layouts[keys[i]]) for i in indexes],
+                             compose.end_css(layouts[keys[i]] for i in indexes), author,
+                             per_signer=True)
+            return document, compose.letter_pages(document, len(indexes))
+
+        for index, key in enumerate(keys):
+            shared_layout(index, key)
+        ends, end_pages = end_layer(list(range(len(parts))))
+        # An end that does not fit below the body takes the body's last lines with it to the
+        # next page, as in the letter laid out in full: those letters join a shared layer whose
+        # body ends a page later, and their ends are laid out again.
+        kept = [i for i, (first, _count) in enumerate(end_pages)
+                if not compose.end_fits(ends, first)]
+        pages = [ends.pages[first:first + count] for first, count in end_pages]
+        if kept:
+            for index in kept:
+                keys[index] = (*keys[index][:2], True)
+                shared_layout(index, keys[index])
+            again, again_pages = end_layer(kept)
+            for index, (first, count) in zip(kept, again_pages, strict=True):
+                if not compose.end_fits(again, first):
+                    raise compose.NotComposable("the end of a letter fits on no page")
+                pages[index] = again.pages[first:first + count]
+        end_pages, offset = [], len(senders.pages)
+        for letter in pages:
+            end_pages.append((offset, len(letter)))
+            offset += len(letter)
+        signers_document = senders.copy(senders.pages + [p for ps in pages for p in ps])
         signer_pdf = renderer.pdf_bytes(signers_document)
         assembly = compose.Assembly(
             shared={key: layouts[key] for key in set(keys)}, groups=keys,
-            signer_pdf=signer_pdf,
-            end_pages=compose.letter_pages(ends, len(parts), offset=len(senders.pages)),
+            signer_pdf=signer_pdf, end_pages=end_pages,
             numbers={}, **compose.document_info(signers_document, signer_pdf))
         for index in range(len(parts)):
             total = assembly.total_pages(index)

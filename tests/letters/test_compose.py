@@ -105,6 +105,28 @@ def test_composed_korean_letter_pushed_to_the_next_page_looks_like_its_full_layo
     assert page_images(composed, tmp_path, "composed") == page_images(full, tmp_path, "full")
 
 
+def test_composed_batch_keeps_a_closing_that_does_not_fit_with_the_body(shipped, caplog):
+    engine, campaign = shipped
+    # Without words of their own, this letter's closing does not fit below the body: the body's
+    # last lines go with it to the next page. With them, the signer's words start there.
+    signers = [SignerDetails("이서연", "KR", "서울", "03187"),
+               SignerDetails("김민준", "KR", "부산", "48058", "저는 탈북민의 가족입니다."),
+               SignerDetails("박지호", "KR", "대구", "41911")]
+    with caplog.at_level(logging.WARNING, logger="campaign.letters.engine"):
+        batch = letters_of(engine.batch_pdf(campaign, "emb-us", signers, locale="ko"))
+    assert "not composed" not in caplog.text
+    full = [letters_of(pdf)[0] for pdf in one_by_one(engine, campaign, signers, "ko")]
+    assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
+
+
+def test_composed_letter_with_its_closing_kept_looks_like_its_full_layout(shipped, tmp_path):
+    engine, campaign = shipped
+    signer = SignerDetails("이서연", "KR", "서울", "03187")
+    composed = engine.batch_pdf(campaign, "emb-us", [signer], locale="ko")
+    [full] = one_by_one(engine, campaign, [signer], "ko")
+    assert page_images(composed, tmp_path, "composed") == page_images(full, tmp_path, "full")
+
+
 def test_composed_files_each_hold_one_whole_letter(shipped, tmp_path):
     engine, campaign = shipped
     signers = [SignerDetails("Ann Lee", "GB"), SignerDetails("Bo Berg", "SE", message="Hej.")]
@@ -176,8 +198,8 @@ def _end_measured_at(monkeypatch, spacer: Callable[[float], float]) -> None:
     measured = compose.shared_geometry
 
     def moved(document):
-        pages, measured_spacer, join_bottom, sender = measured(document)
-        return pages, spacer(measured_spacer), join_bottom, sender
+        pages, measured_spacer, join_bottom, sender, room = measured(document)
+        return pages, spacer(measured_spacer), join_bottom, sender, room
 
     monkeypatch.setattr(compose, "shared_geometry", moved)
 

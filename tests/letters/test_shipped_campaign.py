@@ -239,6 +239,17 @@ def test_korean_message_without_spaces_wraps_within_the_margin(shipped):
     assert max(rights) <= page_width - right_margin + 1
 
 
+@pytest.mark.parametrize(("recipient", "locale"), [("un-ohchr", "en"), ("emb-us", "ko"),
+                                                   ("emb-us", "ja"), ("un-ohchr", "ar")])
+def test_closing_never_stands_alone_on_a_page(shipped, recipient, locale):
+    engine, campaign = shipped
+    signer = SignerDetails("Signer Name", "KR", "Seoul", "04524")
+    pages = pdf_text(engine.letter_pdf(campaign, recipient, signer, locale=locale)).split("\f")
+    signed = [page for page in pages if "Signer Name" in page][-1]  # the first is the sender's
+    closing_lines = 3  # the closing, the name, the page number
+    assert len([line for line in signed.splitlines() if line.strip()]) > closing_lines
+
+
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
     notes = _notes_text(shipped, "prc-mfa", "en")
     assert "Detained in China?”" in notes and "China?”." not in notes
