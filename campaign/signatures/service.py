@@ -454,10 +454,11 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
     if existing.status == PENDING:
         # Signing again before confirming corrects what was typed (a misspelt name, another
         # country): the pending signature takes the new details, which the mail shows.
-        if _update_pending(existing.id, campaign, signer, locale):
-            existing = _Addressee(id=existing.id, token_version=existing.token_version,
-                                  name=signer.name, email=existing.email, locale=locale)
-        _send_confirmation(existing, campaign, base_url)
+        version = _update_pending(existing.id, existing.token_version, campaign, signer, locale)
+        if version is None:  # confirmed or changed meanwhile: its own links stand
+            return
+        _send_confirmation(_Addressee(id=existing.id, token_version=version, name=signer.name,
+                                      email=existing.email, locale=locale), campaign, base_url)
     elif existing.status == CONFIRMED:
         # Told in the language of the page they signed on this time, which they read now.
         _send_already_signed(_Addressee(id=existing.id, token_version=existing.token_version,
@@ -475,10 +476,12 @@ def _withdraw(signature_id: int, slug: str) -> None:
             add_to_counters(connection, slug, "", pending=-1)
 
 
-def _update_pending(signature_id: int, campaign: Campaign, signer: SignerInput,
-                    locale: str) -> bool:
-    """Gives a still pending signature the details of a new sign form; False if it is no longer
-    pending."""
+def _update_pending(signature_id: int, version: int, campaign: Campaign, signer: SignerInput,
+                    locale: str) -> int | None:
+    """Gives a still pending signature the details of a new sign form, and its token version
+    after; None if it is no longer pending. Anyone may type someone's address into the form: the
+    links already mailed stop working, so that only the mail that shows these details confirms
+    them."""
     recipient = campaign.default_recipient_for(signer.country)
     db = database()
     # Only the campaign's pending total is counted, and per country only confirmed signatures:
@@ -486,12 +489,13 @@ def _update_pending(signature_id: int, campaign: Campaign, signer: SignerInput,
     with db.engine.connect() as connection, db.writer(), connection.begin():
         changed = connection.execute(
             update(_signatures)
-            .where(_signatures.c.id == signature_id, _signatures.c.status == PENDING)
+            .where(_signatures.c.id == signature_id, _signatures.c.status == PENDING,
+                   _signatures.c.token_version == version)
             .values(name=signer.name, country=signer.country, city=signer.city,
                     postcode=signer.postcode, message=signer.message,
                     show_name=signer.show_name, updates=signer.updates, locale=locale,
-                    recipient_id=recipient.id)).rowcount
-        return changed == 1
+                    recipient_id=recipient.id, token_version=version + 1)).rowcount
+        return version + 1 if changed == 1 else None
 
 
 def pending_signature(token: str) -> SignatureView:

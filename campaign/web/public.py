@@ -323,7 +323,7 @@ def confirm_page(locale: str, token: str):
         return _invalid_link()
     campaign = _campaign(signature.campaign_slug)
     return render_template("public/confirm.html", campaign=campaign, signature=signature,
-                           form=ConfirmForm(), token=token)
+                           form=ConfirmForm(), token=token, country_names=_country_names(locale))
 
 
 @bp.post("/<locale>/confirm/<token>")

@@ -38,6 +38,24 @@ def test_sign_again_while_pending_counts_the_corrected_country(sig_client, sig_a
     assert by_country == {"GB": 1}
 
 
+def test_sign_again_while_pending_voids_the_first_confirmation_link(sig_client, sig_app,
+                                                                  outbox):
+    # Anyone can type someone's address: the first mail's link must not confirm what another
+    # person typed since, such as a public name and a message of their own.
+    sig_client.post(PETITION, data=form(name="Jane Doe", show_name=None))
+    first_link = link_in(outbox.last_text(), "confirm")
+    sig_client.post(PETITION, data=form(name="Jane Doe", message="Not my words.", show_name="y"))
+    assert sig_client.post(first_link).status_code == 404
+    [signature] = rows(sig_app)
+    assert signature.status == "pending"
+
+
+def test_confirm_page_shows_the_details_it_confirms(sig_client, outbox):
+    sig_client.post(PETITION, data=form(message="Not my words.", show_name="y"))
+    page = sig_client.get(link_in(outbox.last_text(), "confirm")).get_data(as_text=True)
+    assert "Not my words." in page and "Name shown publicly" in page
+
+
 def test_sign_again_after_confirming_sends_already_signed(sig_client, outbox):
     sig_client.post(PETITION, data=form())
     sig_client.post(link_in(outbox.last_text(), "confirm"))
