@@ -51,7 +51,10 @@ def init_web(app: Flask) -> None:
         # The form's token lives in the session cookie, which a browser may have dropped (a
         # restart) or which expired while the page stayed open: the page again with a fresh
         # token, what was typed kept, rather than an error that loses a signature.
-        again = public.form_again(request.endpoint, request.view_args or {})
+        try:
+            again = public.form_again(request.endpoint, request.view_args or {})
+        except HTTPException as exc:  # the form's page is not there (a campaign that is not)
+            return http_error(exc)
         if again is not None:
             return again
         return render_template("error.html", code=400, message=_(

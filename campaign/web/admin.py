@@ -48,6 +48,9 @@ from campaign.organizer.forms import (
 from campaign.organizer.models import ADMIN, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Row ids are 32-bit integers in PostgreSQL: a larger number in an address is a page that is not
+# there (404), not a database error.
+ROW_ID = "int(max=2147483647)"
 
 
 @bp.record_once
@@ -219,7 +222,7 @@ def add_user():
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post(f"/users/<{ROW_ID}:user_id>/password")
 @allow(ADMIN)
 def set_user_password(user_id: int):
     form = NewPasswordForm()
@@ -242,7 +245,7 @@ def set_user_password(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/remove")
+@bp.post(f"/users/<{ROW_ID}:user_id>/remove")
 @allow(ADMIN)
 def remove_user(user_id: int):
     form = RemoveUserForm()
@@ -408,7 +411,7 @@ def add_delivery(slug: str):
     return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
 
 
-@bp.post("/c/<slug>/deliveries/<int:delivery_id>/remove")
+@bp.post(f"/c/<slug>/deliveries/<{ROW_ID}:delivery_id>/remove")
 @allow(*STAFF)
 def remove_delivery(slug: str, delivery_id: int):
     campaign = _campaign(slug)
@@ -437,7 +440,7 @@ def remove_delivery(slug: str, delivery_id: int):
     return redirect(url_for("admin.dashboard", slug=slug) + "#deliveries")
 
 
-@bp.get("/c/<slug>/deliveries/<int:delivery_id>/receipt")
+@bp.get(f"/c/<slug>/deliveries/<{ROW_ID}:delivery_id>/receipt")
 @allow(*STAFF)
 def receipt(slug: str, delivery_id: int):
     found = service.delivery_receipt(_campaign(slug), delivery_id)

@@ -152,6 +152,11 @@ def test_removed_delivery_takes_its_receipt_along(app, organizer_client):
     assert not stored.exists()
 
 
+def test_receipt_of_delivery_with_an_id_past_any_row_is_not_found(organizer_client):
+    response = organizer_client.get(f"/admin/c/{SLUG}/deliveries/99999999999999999999/receipt")
+    assert response.status_code == 404
+
+
 def test_removing_delivery_of_another_campaign_is_refused(app, organizer_client):
     _post(organizer_client)
     [delivery] = _deliveries(app)

@@ -184,6 +184,12 @@ def test_sign_form_requires_csrf_token(make_app):
     assert response.status_code == 400
 
 
+def test_sign_form_without_csrf_token_for_unknown_campaign_is_not_found(make_app):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/en/c/no-such-campaign/", data=form())
+    assert response.status_code == 404
+
+
 def test_sign_form_with_csrf_token_is_accepted(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
