@@ -45,6 +45,9 @@ class Mail:
 
 
 def _header(value: str) -> str:
+    # One line whatever a translation holds: a line break would start a header of its own
+    # (a Bcc: or Reply-To: written into a subject's translation).
+    value = " ".join(value.splitlines())
     return value if value.isascii() else Header(value, "utf-8").encode()
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 
-from campaign.signatures.mail import MailError, SmtpSettings
+from campaign.signatures.mail import Mail, MailError, SmtpSettings, build_message
 from campaign.signatures.models import CampaignCounter
 from tests.signatures.factories import PETITION, form, rows
 
@@ -59,6 +60,14 @@ def test_outbox_writes_one_eml_per_mail(app):
     files = list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))
     assert len(files) == 2
     assert not list(Path(app.config["OUTBOX_DIR"]).glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("subject", ["Sign\nBcc: all@example.org", "서명\r\nReply-To: x@example.org"])
+def test_subject_with_a_line_break_stays_one_header(subject):
+    message = message_from_bytes(build_message(
+        Mail(to="jane@example.org", subject=subject, text="Hello", html="<p>Hello</p>"),
+        "petition@campaign.example"))
+    assert message["Bcc"] is None and message["Reply-To"] is None
 
 
 def test_smtp_url_parses_credentials_and_starttls():
