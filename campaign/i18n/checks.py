@@ -258,6 +258,15 @@ def check_catalog(
                 problem(f"template syntax {added[0]!r} in the translation of {_short(source)!r} "
                         "is printed as it is, not run: write the text only")
                 continue
+            if '"' in translation and '"' not in source and any(
+                    filename.endswith(TEMPLATE_SUFFIXES) for filename, _ in message.locations):
+                # Jinja prints a template's translation as markup, so inside an attribute
+                # (aria-label="…") a straight quote would end it and start another attribute.
+                seen.add("quote")
+                problem(f"a straight double quote (\") in the translation of {_short(source)!r} "
+                        "can end the HTML attribute it is printed in: use the language's "
+                        "quotation marks (“…”, „…“, «…», 「…」)")
+                continue
             for failure in _toolkit_failures(checker, source, translation):
                 if failure not in seen:
                     seen.add(failure)

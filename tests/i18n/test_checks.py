@@ -437,3 +437,24 @@ def test_check_template_syntax_in_a_translation_fails_with_line(runner, write_po
     result = run_check(runner, str(path))
     assert result.exit_code == 1
     assert f"{path}:{msgid_line(path, 'Dear Minister,')}: template syntax" in result.output
+
+
+def test_check_straight_quote_added_in_a_page_translation_fails_with_line(runner, write_po):
+    path = write_po("""\
+        #: campaign/templates/base.html:20
+        msgid "Languages"
+        msgstr "Langues\\" hidden=\\"hidden"
+        """)
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{msgid_line(path, 'Languages')}: a straight double quote" in result.output
+
+
+def test_check_typographic_quotes_in_a_page_translation_pass(runner, write_po):
+    path = write_po("""\
+        #: campaign/templates/base.html:20
+        msgid "Languages"
+        msgstr "« Langues »"
+        """)
+    result = run_check(runner, str(path))
+    assert result.exit_code == 0, result.output
