@@ -72,6 +72,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Same whitespace policy as babel.cfg, or msgids of wrapped {% trans %} blocks would not match.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     limiter.init_app(app)
+    proxies = int(app.config["PROXIES"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
 
     from campaign.commands import register_commands
     from campaign.web import init_web

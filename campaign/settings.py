@@ -32,9 +32,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "BASE_URL": "",
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
-        # Per client IP (behind a proxy, configure ProxyFix so this is the visitor's address).
+        # Per client IP (behind a proxy, set PROXIES so that this is the visitor's address).
         "SIGN_RATE_LIMIT": "10 per minute;200 per day",
         "CONFIRM_RATE_LIMIT": "30 per minute",
+        # Each personal letter is laid out anew (half a second of a core).
+        "LETTER_RATE_LIMIT": "6 per minute;60 per hour",
+        # Proxies in front of the app (a load balancer, nginx): their X-Forwarded-For, -Proto
+        # and -Host are trusted, so that limits count visitors, not the proxy. 0: none.
+        "PROXIES": 0,
         "JOBS_BACKEND": "inprocess",  # or "celery"
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "CELERY_RESULT_BACKEND": "",
@@ -70,12 +75,20 @@ def check(config: dict[str, Any]) -> None:
             hint = (f" (write ./{value} for a folder of that name)"
                     if isinstance(value, int | float) and not isinstance(value, bool) else "")
             raise ConfigError(f"CAMPAIGN_{name}: {_shown(value)} is not a folder path{hint}")
-    for name in (*_SECONDS, "JOBS_WORKERS"):
+    for name in (*_SECONDS, "JOBS_WORKERS", "PROXIES"):
         value = config.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise ConfigError(f"CAMPAIGN_{name}: {_shown(value)} is not a whole number")
     if config.get("JOBS_WORKERS", 1) < 1:
         raise ConfigError(f"CAMPAIGN_JOBS_WORKERS: {config['JOBS_WORKERS']} is below 1")
+    if config.get("PROXIES", 0) < 0:
+        raise ConfigError(f"CAMPAIGN_PROXIES: {config['PROXIES']} is below 0")
+    if config.get("SMTP_URL") and not config.get("BASE_URL"):
+        # Emails would link to whatever Host header a request came with: anyone could have
+        # a signer's own link mailed to them pointing at another site.
+        raise ConfigError("CAMPAIGN_BASE_URL: set it (https://petition.example.org) when "
+                          "CAMPAIGN_SMTP_URL sends email, so that the links in emails never "
+                          "come from a request's Host header")
     backend = config.get("JOBS_BACKEND")
     if backend not in JOBS_BACKENDS:
         raise ConfigError(f"CAMPAIGN_JOBS_BACKEND: {_shown(backend)} is not one of "
@@ -91,8 +104,10 @@ def _shown(value: Any) -> str:
 
 
 def instance_folder(instance_path: Path) -> None:
+    """Creates the instance folder, readable by its owner only: the database in it holds every
+    signer's email address and the staff's password hashes."""
     try:
-        instance_path.mkdir(parents=True, exist_ok=True)
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"CAMPAIGN_INSTANCE_PATH: cannot create {instance_path}: "
                           f"{exc.strerror or exc}") from exc

@@ -48,6 +48,10 @@ def _confirm_limit() -> str:
     return current_app.config["CONFIRM_RATE_LIMIT"]
 
 
+def _letter_limit() -> str:
+    return current_app.config["LETTER_RATE_LIMIT"]
+
+
 @bp.url_value_preprocessor
 def pull_locale(endpoint, values):
     if values and "locale" in values:
@@ -381,6 +385,7 @@ def my_signature(locale: str, token: str):
 
 
 @bp.get("/<locale>/my/<token>/letter.pdf")
+@limiter.limit(_letter_limit)
 def letter(locale: str, token: str):
     signature, campaign = _my(token)
     if signature is None:

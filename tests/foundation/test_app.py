@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import stat
 
+import pytest
+
 from campaign import create_app, settings
 
 
@@ -16,6 +18,17 @@ def test_secret_key_generated_once_in_instance_folder(tmp_path, sqlite_url):
     assert first == second
     assert len(first) >= 32
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_new_instance_folder_is_readable_by_its_owner_only(tmp_path, sqlite_url):
+    create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": sqlite_url})
+    assert stat.S_IMODE((tmp_path / "instance").stat().st_mode) == 0o700
+
+
+def test_app_sending_email_without_base_url_refuses_to_start(tmp_path, sqlite_url):
+    with pytest.raises(settings.ConfigError, match="CAMPAIGN_BASE_URL"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": sqlite_url,
+                    "SMTP_URL": "smtp://127.0.0.1:25"})
 
 
 def test_secret_key_from_environment_wins(tmp_path, sqlite_url, monkeypatch):

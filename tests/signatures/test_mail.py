@@ -14,7 +14,7 @@ from tests.signatures.factories import PETITION, form, rows
 
 @pytest.fixture
 def smtp_app(make_app, smtp_server):
-    return make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}",
+    return make_app(SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}", BASE_URL="http://localhost/",
                     MAIL_FROM="petition@campaign.example")
 
 
@@ -47,7 +47,7 @@ def test_confirmation_mail_in_signer_language(smtp_app, smtp_server):
 
 
 def test_smtp_down_answers_503_and_keeps_pending(make_app):
-    app = make_app(SMTP_URL="smtp://127.0.0.1:1")
+    app = make_app(SMTP_URL="smtp://127.0.0.1:1", BASE_URL="http://localhost/")
     response = app.test_client().post(PETITION, data=form())
     assert response.status_code == 503
     assert [r.status for r in rows(app)] == ["pending"]
@@ -88,7 +88,7 @@ def test_smtp_url_refuses_other_schemes():
 
 @pytest.fixture
 def ascii_smtp_app(make_app, ascii_smtp_server):
-    return make_app(SMTP_URL=f"smtp://127.0.0.1:{ascii_smtp_server.port}",
+    return make_app(SMTP_URL=f"smtp://127.0.0.1:{ascii_smtp_server.port}", BASE_URL="http://localhost/",
                     MAIL_FROM="petition@campaign.example")
 
 
@@ -134,7 +134,7 @@ def test_outbox_writes_non_ascii_address_as_utf8_not_encoded_word(app):
 
 def test_smtp_refused_address_counts_toward_the_sign_limit(make_app, ascii_smtp_server):
     # Each attempt stored a row and talked to the mail server: repeated, it is limited.
-    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{ascii_smtp_server.port}",
+    app = make_app(SMTP_URL=f"smtp://127.0.0.1:{ascii_smtp_server.port}", BASE_URL="http://localhost/",
                    MAIL_FROM="petition@campaign.example", RATELIMIT_ENABLED=True,
                    SIGN_RATE_LIMIT="2 per minute", RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()

@@ -116,3 +116,33 @@ def test_sign_rate_limit_still_counts_valid_signatures_after_errors(make_app):
                          environ_base={"REMOTE_ADDR": "203.0.113.12"}).status_code
              for email in ["bad", "u1@example.org", "u2@example.org", "u3@example.org"]]
     assert codes == [400, 303, 303, 429]
+
+
+def test_personal_letter_rate_limit_answers_429(make_app):
+    # Each personal letter is laid out anew: one link must not keep the server's cores busy.
+    app = make_app(RATELIMIT_ENABLED=True, LETTER_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    codes = [client.get("/en/my/not-a-token/letter.pdf",
+                        environ_base={"REMOTE_ADDR": "203.0.113.12"}).status_code
+             for _ in range(3)]
+    assert codes == [404, 404, 429]
+
+
+def test_sign_rate_limit_behind_a_proxy_counts_each_visitor(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute", PROXIES=1)
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=f"x{i}@example.org"),
+                         environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                         headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+             for i in range(3)]
+    assert codes == [303, 303, 303]
+
+
+def test_sign_rate_limit_behind_a_proxy_still_holds_for_one_visitor(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute", PROXIES=1)
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email=f"y{i}@example.org"),
+                         environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                         headers={"X-Forwarded-For": "198.51.100.9"}).status_code
+             for i in range(2)]
+    assert codes == [303, 429]
