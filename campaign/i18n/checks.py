@@ -266,7 +266,6 @@ def check_catalog(
                 problem(f"a straight double quote (\") in the translation of {_short(source)!r} "
                         "can end the HTML attribute it is printed in: use the language's "
                         "quotation marks (“…”, „…“, «…», 「…」)")
-                continue
             for failure in _toolkit_failures(checker, source, translation):
                 if failure not in seen:
                     seen.add(failure)

@@ -18,7 +18,7 @@ def _admin_urls(app) -> list[tuple[str, str, str]]:
         if not rule.rule.startswith("/admin"):
             continue
         url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
-                     lambda m: "1" if "int:" in m.group(0) else "x", rule.rule)
+                     lambda m: "1" if m.group(0).startswith("<int") else "x", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))
     return found
