@@ -353,6 +353,13 @@ class LetterEngine:
 
         if not self.composable(plan, shared):
             return
+        if not _may_start_processes():
+            try:
+                self._assembly(plan, [signer], 0, shared)
+            except compose.NotComposable as exc:
+                shared.plain = str(exc)
+                log.warning("letters printed in full, not composed: %s", exc)
+            return
         # The full layout the check compares with is made meanwhile by another process: the
         # two layouts are the slowest part of a short batch.
         global _WORKER_STATE
@@ -561,7 +568,7 @@ class LetterEngine:
         from campaign.letters.compose import BatchLayers
 
         shared = BatchLayers()  # the shared layers, kept from chunk to chunk
-        if second is None or self.processes < 2:
+        if second is None or self.processes < 2 or not _may_start_processes():
             for chunk in (first, second, *chunks) if second else (first,):
                 result = self.composed_chunk(plan, chunk, shared=shared, each=each)
                 if progress:
@@ -681,6 +688,12 @@ def _template_cite(citations: Citations) -> Callable[..., Markup]:
 
 
 _WORKER_STATE: tuple[LetterEngine, LetterPlan, BatchLayers, bool] | None = None
+
+
+def _may_start_processes() -> bool:
+    """A daemonic process (a Celery prefork worker) may not start processes of its own: it
+    renders a batch by itself."""
+    return not multiprocessing.current_process().daemon
 
 
 def _worker_started() -> None:

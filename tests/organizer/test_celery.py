@@ -40,6 +40,16 @@ def celery_app(make_app, postgres_url, redis_url, tmp_path):
 def celery_worker(celery_app, tmp_path):
     """``celery -A campaign.tasks worker`` in a subprocess, configured by CAMPAIGN_* variables
     exactly as on a worker machine."""
+    yield from _worker(celery_app, tmp_path, "solo")
+
+
+@pytest.fixture
+def celery_prefork_worker(celery_app, tmp_path):
+    """The same with Celery's default pool, whose worker processes are daemonic."""
+    yield from _worker(celery_app, tmp_path, "prefork")
+
+
+def _worker(celery_app, tmp_path, pool: str):
     config = celery_app.config
     env = {**os.environ,
            "CAMPAIGN_DATABASE_URL": config["DATABASE_URL"],
@@ -51,7 +61,7 @@ def celery_worker(celery_app, tmp_path):
     celery_bin = Path(sys.executable).with_name("celery")
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
-        [str(celery_bin), "-A", "campaign.tasks", "worker", "--pool", "solo",
+        [str(celery_bin), "-A", "campaign.tasks", "worker", "--pool", pool, "--concurrency", "1",
          "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     yield process
@@ -90,6 +100,18 @@ def test_celery_worker_builds_packet_from_postgres(celery_app, celery_worker, ad
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "김민준" in text and withheld in text and "Hidden" not in text, text[-1500:]
+
+
+def test_celery_prefork_worker_builds_mail_merge_of_several_letters(
+        celery_app, celery_prefork_worker, add_signatures, tmp_path):
+    # A daemonic process may not start the processes a mail merge renders with elsewhere.
+    add_signatures([("김민준", True), ("Jane Doe", True), ("Ann Lee", True)], into=celery_app)
+    with celery_app.app_context():
+        campaign = celery_app.extensions["campaign.library"].get(SLUG)
+        job_id = service.request_mail_merge(campaign, "emb-kr", "zip", by="org@example.org")
+    job = _wait_for(celery_app, job_id, celery_prefork_worker)
+    log = (tmp_path / "worker.log").read_text()
+    assert job.status == "done", (job.error, log[-3000:])
 
 
 def _export_left_running_by_a_dead_worker(app) -> str:
