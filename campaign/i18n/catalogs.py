@@ -222,6 +222,26 @@ _LANGUAGE = re.compile(r'"Language:\s*([^\\"\s]+)')
 _PLURAL_FORM = re.compile(r'msgstr\[(\d+)\]')
 
 
+# The header a language's catalog is written with. Arabic's forms are numbered as GNU gettext and
+# Weblate number them (zero, one, two, few, many, other; TRANSLATING.md), where Babel's rule
+# numbers "other" before "many".
+_GNU_PLURAL_FORMS = {
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+          "n%100>=11 ? 4 : 5);",
+}
+
+
+def plural_forms_header(language: str) -> str | None:
+    """The Plural-Forms header for ``language``, None for a language Babel does not know."""
+    base = str(language).replace("-", "_").split("_")[0]
+    if base in _GNU_PLURAL_FORMS:
+        return _GNU_PLURAL_FORMS[base]
+    try:
+        return get_plural(str(language)).plural_forms
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
 def plural_forms_error(text: str) -> tuple[int, str, str] | None:
     """A Plural-Forms header with fewer forms than an entry gives, as (0-based line of the
     header, message, line text): Babel would blame the entry, in words of its own, on whatever
@@ -245,10 +265,7 @@ def plural_forms_error(text: str) -> tuple[int, str, str] | None:
         if match is not None and int(match.group(1)) >= declared:
             message = (f"the Plural-Forms header says nplurals={declared}, but line {number} "
                        f"gives msgstr[{match.group(1)}]")
-            try:
-                forms = get_plural(language).plural_forms if language else None
-            except (UnknownLocaleError, ValueError):
-                forms = None
+            forms = plural_forms_header(language) if language else None
             if forms:
                 message += f": restore the header ({language}: {forms!r})"
             return index, message, lines[index]
@@ -304,8 +321,8 @@ def plural_expression_error(text: str, catalog: Catalog) -> tuple[int, str, str]
         language_rule = get_plural(str(catalog.locale)) if catalog.locale else None
     except (UnknownLocaleError, ValueError):
         language_rule = None
-    restore = f": restore the header ({catalog.locale}: {language_rule.plural_forms!r})" \
-        if language_rule else ""
+    header = plural_forms_header(str(catalog.locale)) if catalog.locale else None
+    restore = f": restore the header ({catalog.locale}: {header!r})" if header else ""
     try:
         form_of = gettext.c2py(expression)
         forms = [form_of(n) for n in _PLURAL_TRIALS]

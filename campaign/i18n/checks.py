@@ -202,7 +202,7 @@ def check_catalog(
         problems.append(CatalogProblem(
             shown, _line_of(data, b'"Plural-Forms:'),
             f"Plural-Forms says nplurals={catalog.num_plurals}, but {locale} has "
-            f"{expected_plurals} plural forms: use {get_plural(locale).plural_forms!r}",
+            f"{expected_plurals} plural forms: use {catalogs.plural_forms_header(locale)!r}",
         ))
     header = _line_of(data, b'msgid ""')
     if header is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import io
 import os
 import shutil
@@ -15,6 +16,7 @@ from babel.messages.pofile import write_po
 
 from campaign.i18n import catalogs
 from campaign.i18n.catalogs import Layout
+from campaign.settings import PROJECT_ROOT
 from tests.i18n.conftest import LOCALES, SHIPPED
 
 
@@ -353,3 +355,16 @@ def test_extract_collects_recipients_per_recipient(copy_layout):
     rok = template.get("Minister of Foreign Affairs", context="recipient rok-mofa")
     assert prc is not None and rok is not None
     assert template.get("Wang Yi", context="recipient prc-mfa") is not None
+
+
+@pytest.mark.parametrize(("count", "form"), [(3, 3), (11, 4), (99, 4), (100, 5), (102, 5)])
+def test_shipped_arabic_plural_picks_the_form_written_for_the_count(count, form):
+    # The translations give the forms in GNU gettext's order (few, many, other), as
+    # TRANSLATING.md asks: "many" (11–99) is the fifth, "other" (100–102…) the sixth.
+    path = PROJECT_ROOT / "locales" / "ar" / "LC_MESSAGES" / "messages.mo"
+    with path.open("rb") as handle:
+        catalog = read_mo(handle)
+    entry = next(m for m in catalog if m.pluralizable and len(set(m.string)) == 6)
+    with path.open("rb") as handle:
+        translations = gettext.GNUTranslations(handle)
+    assert translations.ngettext(entry.id[0], entry.id[1], count) == entry.string[form]
