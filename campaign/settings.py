@@ -81,6 +81,33 @@ def check(config: dict[str, Any]) -> None:
             raise ConfigError(f"CAMPAIGN_{name}: {_shown(value)} is not a whole number")
     if config.get("JOBS_WORKERS", 1) < 1:
         raise ConfigError(f"CAMPAIGN_JOBS_WORKERS: {config['JOBS_WORKERS']} is below 1")
+    key = config.get("SECRET_KEY")
+    if key is not None and (not isinstance(key, str) or not key):
+        # A number read as JSON (CAMPAIGN_SECRET_KEY=123) would fail on every page.
+        raise ConfigError(f"CAMPAIGN_SECRET_KEY: {_shown(key)} is not a text key: write a long "
+                          "random one (python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    smtp = config.get("SMTP_URL")
+    if smtp:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(smtp) if isinstance(smtp, str) else None
+            ok = bool(parts and parts.scheme in ("smtp", "smtps") and parts.hostname)
+            _port = parts.port if parts else None  # reading it checks it is a number
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"CAMPAIGN_SMTP_URL: {_shown(smtp)} is not an SMTP address: write "
+                              "smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host")
+    limits_uri = config.get("RATELIMIT_STORAGE_URI")
+    if limits_uri is not None:
+        from limits.storage import SCHEMES
+
+        scheme = limits_uri.split("://", 1)[0] if isinstance(limits_uri, str) \
+            and "://" in limits_uri else None
+        if scheme not in SCHEMES:
+            raise ConfigError(f"CAMPAIGN_RATELIMIT_STORAGE_URI: {_shown(limits_uri)} is not a "
+                              "rate-limit store: write memory:// or redis://host:6379/1")
     if config.get("PROXIES", 0) < 0:
         raise ConfigError(f"CAMPAIGN_PROXIES: {config['PROXIES']} is below 0")
     if config.get("SMTP_URL") and not config.get("BASE_URL"):

@@ -31,6 +31,15 @@ def test_app_sending_email_without_base_url_refuses_to_start(tmp_path, sqlite_ur
                     "SMTP_URL": "smtp://127.0.0.1:25"})
 
 
+@pytest.mark.parametrize(("name", "value"), [
+    ("SECRET_KEY", 123), ("SMTP_URL", "notaurl"), ("SMTP_URL", "smtp://host:port"),
+    ("RATELIMIT_STORAGE_URI", "nonsense"), ("RATELIMIT_STORAGE_URI", "ftp://x")])
+def test_setting_of_the_wrong_kind_stops_the_app_naming_it(tmp_path, sqlite_url, name, value):
+    with pytest.raises(settings.ConfigError, match=f"^CAMPAIGN_{name}: "):
+        create_app({"INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": sqlite_url,
+                    "BASE_URL": "https://petition.example.org", name: value})
+
+
 def test_secret_key_from_environment_wins(tmp_path, sqlite_url, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_SECRET_KEY", "from-the-environment")
     app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": sqlite_url})
