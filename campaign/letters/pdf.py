@@ -189,6 +189,8 @@ class PdfRenderer:
 # longer than a line (a signer may type one) still breaks: the signer's text has
 # overflow-wrap: anywhere.
 _HANGUL_WORD = re.compile("[\uac00-\ud7a3]{2,}")
+# A word cut by tags: a number kept with its unit ("<span class="nowrap">8월</span>부터").
+_HANGUL_ACROSS_TAGS = re.compile("(?<=[\uac00-\ud7a3])((?:<[^<>]*>)+)(?=[\uac00-\ud7a3])")
 _IN_TAG = re.compile("[^<>]*>")
 _WORD_JOINER = "\u2060"
 
@@ -199,7 +201,8 @@ def korean_words_kept(html: str) -> str:
     body = max(html.find("<body"), 0)
     if not _HANGUL_WORD.search(html, body):
         return html
-    return html[:body] + _HANGUL_WORD.sub(_joined_syllables, html[body:])
+    joined = _HANGUL_WORD.sub(_joined_syllables, html[body:])
+    return html[:body] + _HANGUL_ACROSS_TAGS.sub("\\1" + _WORD_JOINER, joined)
 
 
 def _joined_syllables(word: re.Match[str]) -> str:
