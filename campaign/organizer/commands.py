@@ -82,7 +82,8 @@ def users_remove(email: str) -> None:
 
 @users_group.command("set-password")
 @click.argument("email")
-@click.option("--password-stdin", is_flag=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (the first line).")
 def users_set_password(email: str, password_stdin: bool) -> None:
     """Change an account's password (their other sessions end)."""
     password = _read_password(password_stdin)
@@ -203,7 +204,8 @@ def _export_format(out: Path, fmt: str | None) -> str:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
               help="Default: from the file's extension (.csv, .json), else csv.")
 @click.option("--bom", is_flag=True, help="Start the CSV with a byte-order mark (for Excel).")
-@click.option("--status", type=click.Choice(["confirmed", "all"]), default="confirmed")
+@click.option("--status", type=click.Choice(["confirmed", "all"]), default="confirmed",
+              show_default=True, help="confirmed: the signatures that count; all: pending too.")
 def signatures_export(slug: str, out: Path, fmt: str | None, bom: bool, status: str) -> None:
     """Write the campaign's signatures to a CSV or JSON file."""
     _campaign(slug)
@@ -272,6 +274,7 @@ def jobs_list(slug: str | None) -> None:
 @jobs_group.command("show")
 @click.argument("job_id")
 def jobs_show(job_id: str) -> None:
+    """A job's kind, status, progress, output and error."""
     job = jobs.get_job(job_id)
     if job is None:
         raise click.ClickException(f"no job {job_id}")
@@ -284,7 +287,8 @@ def jobs_show(job_id: str) -> None:
 
 @jobs_group.command("wait")
 @click.argument("job_id")
-@click.option("--timeout", default=3600.0)
+@click.option("--timeout", default=3600.0, show_default=True,
+              help="Seconds to wait before giving up (the job goes on).")
 def jobs_wait(job_id: str, timeout: float) -> None:
     """Show a job's progress bar until it ends (it runs in a worker)."""
     import time

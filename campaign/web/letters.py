@@ -1,8 +1,8 @@
 """Letter preview for organizers and translators: any letter, any recipient, any language, as
 HTML with the same numbering as the PDF. The signer-facing PDF endpoint lives with signatures.
 
-Until accounts exist the preview is closed unless ``PREVIEW_OPEN`` is true (``make run`` opens
-it); ``preview_allowed()`` is the single gate, to be replaced by a role check.
+The preview needs a login with any staff role, or ``PREVIEW_OPEN`` set to true (``make run``
+sets it for the local demo); ``preview_allowed()`` is the single gate.
 """
 
 from __future__ import annotations
