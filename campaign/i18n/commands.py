@@ -142,7 +142,8 @@ def check_command(files: tuple[Path, ...], require_complete: bool, verbose: bool
         failed = failed or (require_complete and bool(report.untranslated))
         coverage = report.coverage
         if coverage is not None:
-            state = "ok" if not report.errors else f"{len(report.errors)} errors"
+            errors = len(report.errors) + (len(report.untranslated) if require_complete else 0)
+            state = "ok" if not errors else f"{errors} error{'s' if errors != 1 else ''}"
             click.echo(f"{report.path}: {state}; {coverage.percent:.1f}% translated "
                        f"({coverage.translated}/{coverage.total}, {coverage.fuzzy} fuzzy, "
                        f"{coverage.untranslated} untranslated)")
