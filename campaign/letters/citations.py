@@ -220,6 +220,9 @@ def _merge_run(match: re.Match[str]) -> str:
         for number in (footnote or ref).split(","):
             if number not in numbers:
                 numbers.append(number)
+    # In ascending order, as a reader looks them up ("12,17,18", not "17,18,12" when an earlier
+    # note is cited again after two new ones).
+    numbers.sort(key=int)
     notes = _NOTES.findall(run)
     if not notes:
         return f'<sup class="cite-ref">{",".join(numbers)}</sup>'

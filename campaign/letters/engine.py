@@ -70,7 +70,7 @@ _CJK_NEXT = rf"(?=[{_CJK}0-9A-Za-z\u2018\u201c])"
 _CJK_LINE_BREAK = re.compile(rf"([{_CJK}])[ \t]*\n\s*{_CJK_NEXT}")
 _CJK_TAG_LINE_BREAK = re.compile(rf">[ \t]*\n\s*{_CJK_NEXT}")
 # A number and its unit are one word in Chinese, Japanese and Korean — "1988年", "10月", "第33条",
-# "2024년", "제3조" — but a line may break between any two of their characters (before a Hangul
+# "1,047人", "2024년", "제3조" — but a line may break between any two of their characters (before a Hangul
 # syllable too: WeasyPrint has no word-break: keep-all): each is kept on one line. A line may still
 # break between the year and the month, so that a whole date does not leave a line short. Only
 # text is matched, never the inside of a tag (a source's address may hold CJK characters).
@@ -79,7 +79,7 @@ _CJK_TAG_LINE_BREAK = re.compile(rf">[ \t]*\n\s*{_CJK_NEXT}")
 # an optional "第?" first made it try the whole pattern at every character, four times slower.
 _DIGIT = "0-9\uff10-\uff19"
 _CJK_NUMBER = re.compile(rf"[第제{_DIGIT}](?<=[{_DIGIT}]|[第제](?=[{_DIGIT}]))[{_DIGIT},.]*"
-                         rf"[年月日条項项号년월일조항호명](?![^<>]*>)")
+                         rf"[年月日条項项号人名년월일조항호명](?![^<>]*>)")
 CHUNK_SIZE = 100
 # A mail merge into a folder writes one file per signer, letter-00001.pdf, letter-00002.pdf …
 # (more digits past 99,999); a file of another name in that folder is not the merge's.

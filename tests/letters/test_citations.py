@@ -7,7 +7,13 @@ import re
 from babel import Locale
 
 from campaign.content.model import Name, SourceDate
-from campaign.letters.citations import Citations, format_name, format_source_date
+from campaign.letters.citations import (
+    NOTE,
+    Citations,
+    format_name,
+    format_source_date,
+    group_citations,
+)
 
 
 def _html(engine, demo, signer, locale="en"):
@@ -24,6 +30,13 @@ def test_repeated_source_reuses_its_number(engine, demo, signer):
 def test_citations_in_a_row_share_one_call(engine, demo, signer):
     html = _html(engine, demo, signer)
     assert re.findall(r'<span class="footnote" data-n="([\d,]+)">', html) == ["1", "2,3"]
+
+
+def test_citations_in_a_row_call_their_numbers_in_ascending_order():
+    # Two new notes, then one cited before: the call reads "12,17,18".
+    run = (NOTE.format(number=17, text="a") + NOTE.format(number=18, text="b")
+           + '<sup class="cite-ref">12</sup>')
+    assert '<span class="footnote" data-n="12,17,18">' in group_citations(f"Text{run}.")
 
 
 def test_sources_list_numbers_match_notes(engine, demo, signer):
