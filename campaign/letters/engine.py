@@ -20,10 +20,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
+from functools import cache
 from gettext import GNUTranslations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from babel import Locale
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 from jinja2 import TemplateError
@@ -84,6 +86,25 @@ CHUNK_SIZE = 100
 # A mail merge into a folder writes one file per signer, letter-00001.pdf, letter-00002.pdf …
 # (more digits past 99,999); a file of another name in that folder is not the merge's.
 LETTER_FILE = re.compile(r"letter-\d{5,}\.pdf")
+
+
+# A day and its month are not parted at a line's end ("24 / September", "le 24 / septembre",
+# "el 17 / de octubre"): the space between them is a no-break space, as French typography asks
+# and English and Spanish style guides recommend.
+_DAY_MONTH_LANGUAGES = ("en", "fr", "de", "es")
+
+
+@cache
+def _day_and_month(language: str) -> re.Pattern[str]:
+    months = Locale.parse(language).months["format"]
+    names = sorted({name for width in ("wide", "abbreviated") for name in months[width].values()},
+                   key=len, reverse=True)
+    joined = "|".join(re.escape(name.rstrip(".")) for name in names)
+    return re.compile(rf"\b\d{{1,2}}\.?(?: de)? (?:{joined})\b(?![^<>]*>)")
+
+
+def _kept_together(match: re.Match[str]) -> str:
+    return match.group(0).replace(" ", "\u00a0")
 
 
 def letter_file_name(index: int, _signer: SignerDetails | None = None) -> str:
@@ -236,6 +257,8 @@ class LetterEngine:
             html = _CJK_TAG_LINE_BREAK.sub("><wbr>", _CJK_LINE_BREAK.sub(r"\1", html))
         if script in ("zh", "ja", "ko"):
             html = _CJK_NUMBER.sub(r'<span class="nowrap">\g<0></span>', html)
+        elif script in _DAY_MONTH_LANGUAGES:
+            html = _day_and_month(script).sub(_kept_together, html)
         return html
 
     def document_html(self, plan: LetterPlan, articles: Iterable[str], *, author: str,

@@ -7,6 +7,7 @@ import subprocess
 from html import unescape
 
 import pytest
+from babel import Locale
 
 from campaign.content import load_campaign
 from campaign.letters.engine import LetterEngine
@@ -250,6 +251,17 @@ def test_closing_never_stands_alone_on_a_page(shipped, recipient, locale):
     signed = [page for page in pages if "Signer Name" in page][-1]  # the first is the sender's
     closing_lines = 3  # the closing, the name, the page number
     assert len([line for line in signed.splitlines() if line.strip()]) > closing_lines
+
+
+@pytest.mark.parametrize("recipient", ["emb-us", "un-ohchr", "rok-mofa", "prc-mfa"])
+@pytest.mark.parametrize("locale", ["en", "fr", "es", "de"])
+def test_day_is_never_parted_from_its_month_at_a_line_end(shipped, recipient, locale):
+    engine, campaign = shipped
+    months = "|".join(Locale.parse(locale).months["format"]["wide"].values())
+    lines = pdf_text(engine.letter_pdf(campaign, recipient, SIGNER, locale=locale)).splitlines()
+    parted = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
+              if re.search(r"\b\d{1,2}\.?$", a) and re.match(rf"(de )?({months})\b", b)]
+    assert parted == []
 
 
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
