@@ -88,6 +88,13 @@ CHUNK_SIZE = 100
 LETTER_FILE = re.compile(r"letter-\d{5,}\.pdf")
 
 
+# A letter's text may hold a straight apostrophe between two letters ("People's", "l'appel",
+# "O'Brien"), typed in a template, a translation, recipients.csv, a source's title or by a
+# signer (escaped by then: "&#39;"); print sets the typographic one. Tags are left alone. The
+# pattern starts with the apostrophe, so that it is looked for, not tried at every character.
+_APOSTROPHE = re.compile(r"(?:'(?<=[^\W\d_]')|&#39;(?<=[^\W\d_]&#39;))(?=[^\W\d_])(?![^<>]*>)")
+
+
 # A day and its month are not parted at a line's end ("24 / September", "le 24 / septembre",
 # "el 17 / de octubre"): the space between them is a no-break space, as French typography asks
 # and English and Spanish style guides recommend.
@@ -259,7 +266,7 @@ class LetterEngine:
             html = _CJK_NUMBER.sub(r'<span class="nowrap">\g<0></span>', html)
         elif script in _DAY_MONTH_LANGUAGES:
             html = _day_and_month(script).sub(_kept_together, html)
-        return html
+        return _APOSTROPHE.sub("\u2019", html)
 
     def document_html(self, plan: LetterPlan, articles: Iterable[str], *, author: str,
                       stylesheet_href: str | None = None) -> str:

@@ -100,7 +100,7 @@ def test_metadata_has_title_author_and_language(rendered):
 
 def test_text_reads_in_order(rendered):
     text = " ".join(pdf_text(rendered["en"]).split())
-    order = ["Jane Doe", "Embassy of the People's Republic of China", "Washington, D.C. 20008",
+    order = ["Jane Doe", "Embassy of the People’s Republic of China", "Washington, D.C. 20008",
              "An appeal to end forced returns", "Your Excellency,", "We write with respect",
              "In my own words:", "Respectfully yours,", "Sources"]
     positions = [text.index(part) for part in order]

@@ -52,7 +52,7 @@ def test_every_letter_prints_signer_address_and_notes(shipped, letter_id):
     recipient = campaign.recipients_of(letter_id)[0]
     html = engine.letter_html(campaign, recipient.id, SIGNER, locale="en")
     first_note = re.search(r'<span class="note" data-n="1">(.*?)</span><!--/note-->', html).group(1)
-    note_text = unescape(re.sub(r"<[^>]+>", "", first_note))
+    note_text = " ".join(unescape(re.sub(r"<[^>]+>", "", first_note)).split())
     text = " ".join(pdf_text(engine.letter_pdf(campaign, recipient.id, SIGNER,
                                                locale="en")).split())
     assert "Hong Gildong 홍길동" in text
@@ -262,6 +262,20 @@ def test_day_is_never_parted_from_its_month_at_a_line_end(shipped, recipient, lo
     parted = [(a, b) for a, b in zip(lines, lines[1:], strict=False)
               if re.search(r"\b\d{1,2}\.?$", a) and re.match(rf"(de )?({months})\b", b)]
     assert parted == []
+
+
+@pytest.mark.parametrize(("locale", "word"), [("en", "People’s"), ("fr", "l’")])
+def test_letter_prints_typographic_apostrophes(shipped, locale, word):
+    engine, campaign = shipped
+    text = pdf_text(engine.letter_pdf(campaign, "emb-us", SIGNER, locale=locale))
+    assert word in text and not re.search(r"[^\W\d_]'[^\W\d_]", text)
+
+
+def test_signers_apostrophe_prints_typographic(shipped):
+    engine, campaign = shipped
+    signer = SignerDetails("Seán O'Brien", "IE", message="It's time.")
+    text = pdf_text(engine.letter_pdf(campaign, "emb-us", signer, locale="en"))
+    assert "Seán O’Brien" in text and "It’s time." in text
 
 
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
