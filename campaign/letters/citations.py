@@ -326,17 +326,30 @@ class Citations:
         # Every letter of a mail merge prints the same notes: each is formatted once per
         # source, locator and language.
         return _formatted_once(("note", where, self._language, self._punctuation), (source,),
-                               lambda: format_note(source, self._language, self._locale, where,
-                                                   self._punctuation))
+                               lambda: self._directed(format_note(
+                                   source, self._language, self._locale, where,
+                                   self._punctuation)))
+
+    def _directed(self, text: Markup) -> Markup:
+        """A note or Sources entry written without a right-to-left letter, in a right-to-left
+        letter, laid out left to right (an English title in an Arabic letter): its final stop
+        then ends it, instead of landing before its first word."""
+        if self._locale.text_direction != "rtl" or _RIGHT_TO_LEFT.search(str(text)):
+            return text
+        return Markup('<span dir="ltr">') + text + Markup("</span>")
 
     def _formatted(self, source: Source) -> Markup:
         # Every letter of a mail merge prints the same Sources list: each entry is formatted
         # once per source, language and catalog (a recompiled catalog is another object).
         catalog = getattr(self._gettext, "__self__", self._gettext)
         return _formatted_once(("source", self._language, self._punctuation), (source, catalog),
-                               lambda: format_source(source, self._language, self._locale,
-                                                     self._gettext,
-                                                     punctuation=self._punctuation))
+                               lambda: self._directed(format_source(
+                                   source, self._language, self._locale, self._gettext,
+                                   punctuation=self._punctuation)))
+
+
+# Hebrew, Arabic, Syriac, Thaana, N'Ko and the Arabic presentation forms.
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 def _formatted_once(key: tuple, objects: tuple, make: Callable[[], Markup]) -> Markup:

@@ -278,6 +278,14 @@ def test_signers_apostrophe_prints_typographic(shipped):
     assert "Seán O’Brien" in text and "It’s time." in text
 
 
+def test_arabic_letter_lays_out_an_english_note_left_to_right(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "emb-us", SIGNER, locale="ar")
+    notes = dict(re.findall(r'<span class="note" data-n="(\d+)">(.*?)<!--/note-->', html))
+    assert notes["4"].startswith('<span dir="ltr">')  # "Save North Korean Refugees Day …"
+    assert not notes["5"].startswith('<span dir="ltr">')  # the Refugee Convention, in Arabic
+
+
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
     notes = _notes_text(shipped, "prc-mfa", "en")
     assert "Detained in China?”" in notes and "China?”." not in notes
