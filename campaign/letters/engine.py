@@ -395,7 +395,8 @@ class LetterEngine:
         global _WORKER_STATE
         _WORKER_STATE = (self, plan, shared, False)
         context = multiprocessing.get_context("fork")
-        with interrupts.started_pool(lambda: context.Pool(1)) as pool:
+        with interrupts.started_pool(
+                lambda: context.Pool(1, initializer=interrupts.die_with_parent)) as pool:
             full = pool.apply_async(_full_text, ((signer,),))
             try:
                 self._assembly(plan, [signer], 0, shared, full_letter=lambda _i: full.get())
@@ -732,6 +733,7 @@ def _worker_started() -> None:
     # walks them all again, about a fifth of a chunk's time; frozen, it walks only what the
     # chunk made.
     gc.freeze()
+    interrupts.die_with_parent()
 
 
 def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes | list[bytes], int]:

@@ -296,6 +296,8 @@ def _leave_interrupts_to_parent() -> None:
     # Ctrl-C reaches the whole process group. A worker that raised KeyboardInterrupt would
     # print a traceback of its own; the parent stops the pool and removes the parts instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The forkserver ends with the command, even one killed outright; its workers with it.
+    interrupts.die_with_parent()
 
 
 @contextlib.contextmanager
@@ -351,7 +353,8 @@ def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path
     # cairo/Pango bindings loaded already, so they start at once and share its library pages
     # (less memory than spawn).
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["campaign.organizer.annex", "campaign.organizer.annexpdf",
+    context.set_forkserver_preload(["campaign.organizer.forkserver_setup",
+                                    "campaign.organizer.annex", "campaign.organizer.annexpdf",
                                     "weasyprint"])
     _start_forkserver_deaf_to_ctrl_c()
     pending: dict[futures.Future[int], tuple[int, int]] = {}

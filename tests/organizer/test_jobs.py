@@ -22,7 +22,7 @@ from campaign.jobs.runner import job_key
 from campaign.organizer import service
 from campaign.storage.base import utcnow
 from campaign.storage.files import write_atomically
-from tests.processes import stop_when
+from tests.processes import stop_when, wait_for
 
 SLUG = "stop-forced-repatriation"
 
@@ -219,6 +219,38 @@ def terminated_packets(app, add_signatures, sqlite_url, tmp_path):
         if process.poll() is None:
             process.kill()
     return out_dir
+
+
+def test_packet_killed_outright_leaves_no_worker_running(app, add_signatures, sqlite_url,
+                                                        tmp_path):
+    # SIGKILL runs no cleanup: the annex's worker processes must end with the command.
+    add_signatures([(f"Signer {i}", True) for i in range(3500)])
+    out_dir = tmp_path / "packets"
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
+                   "CAMPAIGN_DATABASE_URL": sqlite_url}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "campaign"), "packet", "--campaign", SLUG, "--all",
+         "-o", str(out_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
+        start_new_session=True)
+    try:
+        wait_for(lambda: bool(list(out_dir.glob(".packet-*"))), what="the packet never started")
+        time.sleep(1.0)  # drawing the annex
+        process.kill()
+        process.wait()
+        wait_for(lambda: not _group_alive(process.pid), timeout=20,
+                 what="worker processes outlived the command")
+    finally:
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_packet_terminated_leaves_no_temporary_folder(terminated_packets):
