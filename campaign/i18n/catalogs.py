@@ -263,9 +263,16 @@ def plural_forms_error(text: str) -> tuple[int, str, str] | None:
     for number, line in enumerate(lines, 1):
         match = _PLURAL_FORM.match(line.strip())
         if match is not None and int(match.group(1)) >= declared:
+            forms = plural_forms_header(language) if language else None
+            expected = re.search(r"nplurals\s*=\s*(\d+)", forms) if forms else None
+            if expected is not None and int(expected.group(1)) == declared:
+                # The header is right for the language: the entry has a form too many.
+                last = f" to msgstr[{declared - 1}]" if declared > 1 else ""
+                return (number - 1, f"{language} has {declared} plural form"
+                        f"{'s' if declared != 1 else ''} (msgstr[0]{last}): "
+                        f"remove msgstr[{match.group(1)}]", line)
             message = (f"the Plural-Forms header says nplurals={declared}, but line {number} "
                        f"gives msgstr[{match.group(1)}]")
-            forms = plural_forms_header(language) if language else None
             if forms:
                 message += f": restore the header ({language}: {forms!r})"
             return index, message, lines[index]

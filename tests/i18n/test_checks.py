@@ -327,6 +327,19 @@ def test_check_catalog_without_header_fails_saying_so(runner, write_po):
     assert "marked fuzzy" not in result.output
 
 
+def test_check_korean_entry_with_a_form_too_many_fails_on_the_entry(runner, write_po):
+    path = write_po('''\
+        msgid "%(num)s signature"
+        msgid_plural "%(num)s signatures"
+        msgstr[0] "서명 %(num)s개"
+        msgstr[1] "서명 %(num)s개"
+        ''', locale="ko")
+    result = run_check(runner, str(path))
+    assert result.exit_code == 1
+    assert (f"{path}:{line_of(path, 'msgstr[1]')}: ko has 1 plural form (msgstr[0]): "
+            "remove msgstr[1]") in result.output
+
+
 def test_check_plural_forms_header_with_too_few_forms_fails_on_the_header(runner, write_po):
     path = write_po('''\
         msgid "Dear Minister,"
