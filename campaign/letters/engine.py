@@ -107,7 +107,9 @@ def _day_and_month(language: str) -> re.Pattern[str]:
     names = sorted({name for width in ("wide", "abbreviated") for name in months[width].values()},
                    key=len, reverse=True)
     joined = "|".join(re.escape(name.rstrip(".")) for name in names)
-    return re.compile(rf"\b\d{{1,2}}\.?(?: de)? (?:{joined})\b(?![^<>]*>)")
+    # Starting with a digit (not \b), the pattern is looked for, not tried at every character;
+    # the look-behind then checks the digit does not end a longer number.
+    return re.compile(rf"\d(?<!\d\d)\d?\.?(?: de)? (?:{joined})\b(?![^<>]*>)")
 
 
 def _kept_together(match: re.Match[str]) -> str:
