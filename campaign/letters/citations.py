@@ -96,12 +96,14 @@ def _safe_url(url: str) -> str | None:
 # bidi algorithm cannot carry a URL's slashes or a title's comma to the wrong end; WeasyPrint
 # does not support dir="auto", so the direction is written out.
 
-def _field(text: str, element: str = "span", css_class: str = "") -> Markup:
+def _field(text: str, element: str = "span", css_class: str = "", lang: str = "") -> Markup:
     # Built with f-strings rather than Markup.format: a letter has some eighty fields, and
-    # string.Formatter made them a tenth of a composed letter's time. ``element`` and
-    # ``css_class`` are this module's constants; the text is escaped.
+    # string.Formatter made them a tenth of a composed letter's time. ``element``,
+    # ``css_class`` and ``lang`` are this module's constants or checked BCP 47 tags; the text
+    # is escaped.
     direction = text_direction(text)
     attributes = (f' class="{css_class}"' if css_class else "") + \
+        (f' lang="{escape(lang)}"' if lang else "") + \
         (f' dir="{direction}"' if direction != "auto" else "")
     if not attributes and element == "span":
         return escape(text)
@@ -144,10 +146,18 @@ ENGLISH_PUNCTUATION = Punctuation()
 def _title(source: Source, title: str, language: str, punctuation: Punctuation) -> Markup:
     italic = source.type in _ITALIC_TYPES
     if source.has_title_in(language) and title == source.title_in(language):
-        text = punctuation.title(title, italic=italic)
-    else:
-        text = ENGLISH_PUNCTUATION.title(title, italic=italic)
-    return _field(text, "cite" if italic else "span", "source-title")
+        return _field(punctuation.title(title, italic=italic), "cite" if italic else "span",
+                      "source-title")
+    # A title left in the language it was published in is marked as such, so that it is set in
+    # that language's fonts: in a Chinese letter, an English title's quotes and dashes would
+    # otherwise be the CJK font's full-width ones.
+    text = ENGLISH_PUNCTUATION.title(title, italic=italic)
+    lang = source.language or ("en" if _LATIN.fullmatch(title) else "")
+    return _field(text, "cite" if italic else "span", "source-title", lang=lang)
+
+
+# Latin letters, digits, spaces and the punctuation of Western titles.
+_LATIN = re.compile(r"[\u0020-\u024f\u2010-\u2027\u00a0]+")
 
 
 def format_source(source: Source, language: str, locale: Locale, gettext: Gettext,

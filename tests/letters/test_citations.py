@@ -100,9 +100,15 @@ def test_web_address_in_arabic_sources_runs_left_to_right(engine, demo, signer):
 
 def test_latin_title_in_arabic_sources_keeps_its_own_direction(engine, demo, signer):
     sources = _sources_section(_html(engine, demo, signer, "ar"))
-    assert re.search(r'<cite class="source-title" dir="ltr">[A-Z]', sources)
+    assert re.search(r'<cite class="source-title" lang="en" dir="ltr">[A-Z]', sources)
     assert "، " in sources  # fields are set apart with the Arabic comma
 
+
+
+def test_english_title_in_a_chinese_letter_is_set_as_english(engine, demo, signer):
+    # Its quotes and dashes then come from a Latin font, not the CJK font's full-width ones.
+    html = _html(engine, demo, signer, "zh_Hans")
+    assert re.search(r'<(cite|span) class="source-title" lang="en"[^>]*>[“A-Z]', html)
 
 
 def test_source_date_given_as_free_text_may_break():

@@ -286,6 +286,12 @@ def test_arabic_letter_lays_out_an_english_note_left_to_right(shipped):
     assert not notes["5"].startswith('<span dir="ltr">')  # the Refugee Convention, in Arabic
 
 
+def test_chinese_title_in_a_chinese_letter_keeps_the_letters_language(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans")
+    assert '<cite class="source-title" dir="ltr">《大韩民国宪法》</cite>' in html
+
+
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
     notes = _notes_text(shipped, "prc-mfa", "en")
     assert "Detained in China?”" in notes and "China?”." not in notes
