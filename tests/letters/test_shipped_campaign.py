@@ -292,6 +292,19 @@ def test_chinese_title_in_a_chinese_letter_keeps_the_letters_language(shipped):
     assert '<cite class="source-title" dir="ltr">《大韩民国宪法》</cite>' in html
 
 
+@pytest.mark.parametrize("locale", ["de", "fr", "es"])
+def test_letter_body_in_a_language_of_long_words_is_hyphenated(shipped, locale):
+    engine, campaign = shipped
+    text = pdf_text(engine.letter_pdf(campaign, "rok-mofa", SIGNER, locale=locale))
+    assert re.search(r"[^\W\d_]\u2010\n[^\W\d_]", text)
+
+
+def test_english_letter_body_is_not_hyphenated(shipped):
+    engine, campaign = shipped
+    text = pdf_text(engine.letter_pdf(campaign, "rok-mofa", SIGNER, locale="en"))
+    assert not re.search(r"[^\W\d_]\u2010\n[^\W\d_]", text)
+
+
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
     notes = _notes_text(shipped, "prc-mfa", "en")
     assert "Detained in China?”" in notes and "China?”." not in notes
