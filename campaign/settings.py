@@ -37,6 +37,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "CONFIRM_RATE_LIMIT": "30 per minute",
         # Each personal letter is laid out anew (half a second of a core).
         "LETTER_RATE_LIMIT": "6 per minute;60 per hour",
+        # Mails to an address that has signed already (a confirmation sent again, "you have
+        # already signed"), whoever types it into the form.
+        "ADDRESS_MAIL_LIMIT": "3 per hour;10 per day",
         # Proxies in front of the app (a load balancer, nginx): their X-Forwarded-For, -Proto
         # and -Host are trusted, so that limits count visitors, not the proxy. 0: none.
         "PROXIES": 0,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import math
 import re
@@ -457,13 +458,32 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
         version = _update_pending(existing.id, existing.token_version, campaign, signer, locale)
         if version is None:  # confirmed or changed meanwhile: its own links stand
             return
-        _send_confirmation(_Addressee(id=existing.id, token_version=version, name=signer.name,
-                                      email=existing.email, locale=locale), campaign, base_url)
-    elif existing.status == CONFIRMED:
+        if _may_mail_again(signer.email_key):
+            _send_confirmation(_Addressee(id=existing.id, token_version=version,
+                                          name=signer.name, email=existing.email,
+                                          locale=locale), campaign, base_url)
+    elif existing.status == CONFIRMED and _may_mail_again(signer.email_key):
         # Told in the language of the page they signed on this time, which they read now.
         _send_already_signed(_Addressee(id=existing.id, token_version=existing.token_version,
                                         name=existing.name, email=existing.email,
                                         locale=locale), campaign, base_url)
+
+
+def _may_mail_again(email_key: str) -> bool:
+    """Whether an address that has signed already may be mailed again (a confirmation sent
+    anew, "you have already signed"): anyone can type an address into the sign form, and the
+    limit per visitor's IP address would still let a few of them fill someone's mailbox. The
+    page says the same either way."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True) or not config.get("ADDRESS_MAIL_LIMIT"):
+        return True
+    from limits import parse_many
+
+    from campaign.extensions import limiter
+
+    key = hashlib.sha256(email_key.encode("utf-8")).hexdigest()[:32]
+    return all(limiter.limiter.hit(item, "address-mail", key)
+               for item in parse_many(config["ADDRESS_MAIL_LIMIT"]))
 
 
 def _withdraw(signature_id: int, slug: str) -> None:

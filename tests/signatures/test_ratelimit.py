@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.signatures.factories import PETITION, form
 
 
@@ -146,3 +148,15 @@ def test_sign_rate_limit_behind_a_proxy_still_holds_for_one_visitor(make_app):
                          headers={"X-Forwarded-For": "198.51.100.9"}).status_code
              for i in range(2)]
     assert codes == [303, 429]
+
+
+def test_address_that_signed_already_gets_a_few_mails_an_hour_at_most(make_app):
+    # From many addresses (or one visitor under the per-IP limit): a mailbox is not flooded.
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="100 per minute",
+                   ADDRESS_MAIL_LIMIT="2 per hour")
+    client = app.test_client()
+    codes = [client.post(PETITION, data=form(email="target@example.org"),
+                         environ_base={"REMOTE_ADDR": f"198.51.100.{i}"}).status_code
+             for i in range(5)]
+    mails = list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))
+    assert codes == [303] * 5 and len(mails) == 3  # the first, then two more
