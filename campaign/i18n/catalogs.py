@@ -115,7 +115,7 @@ def extract(layout: Layout) -> Catalog:
 
 
 def new_catalog(locale: str | None) -> Catalog:
-    return Catalog(
+    catalog = Catalog(
         locale=locale,
         domain=DOMAIN,
         project=PROJECT,
@@ -127,6 +127,10 @@ def new_catalog(locale: str | None) -> Catalog:
         language_team=TEAM,
         fuzzy=False,
     )
+    forms = plural_forms_header(locale) if locale else None
+    if forms:  # in the order TRANSLATING.md gives (GNU gettext's for Arabic), not Babel's
+        catalog.mime_headers = [("Plural-Forms", forms)]
+    return catalog
 
 
 _KEYWORD_LINE = re.compile(r'(msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\])\s+(.*)\Z')
@@ -445,7 +449,8 @@ def update(layout: Layout, template: Catalog, locales: Iterable[str] | None = No
 
 
 def init(layout: Layout, locale: str, template: Catalog) -> Path:
-    """Starts a catalog for a new locale from the template, with Babel's plural rules for it."""
+    """Starts a catalog for a new locale from the template, with its language's plural rules
+    (``plural_forms_header``)."""
     Locale.parse(locale)  # raises babel.UnknownLocaleError / ValueError for a wrong identifier
     path = layout.catalog(locale)
     if path.exists():

@@ -154,11 +154,21 @@ def test_update_keeps_the_translators_revision_date(tmp_path):
         layout.catalog("de").read_text(encoding="utf-8")
 
 
-def test_init_uses_babels_plural_rule(tmp_path):
+def test_init_uses_the_languages_plural_rule(tmp_path):
     layout = Layout.of(tmp_path)
     catalogs.write_template(layout, _template("One."))
-    catalogs.init(layout, "ar", catalogs.read(layout.template))
-    assert catalogs.read(layout.catalog("ar")).num_plurals == 6
+    catalogs.init(layout, "ko", catalogs.read(layout.template))
+    assert catalogs.read(layout.catalog("ko")).num_plurals == 1
+
+
+@pytest.mark.parametrize(("count", "form"), [(11, 4), (100, 5)])
+def test_init_numbers_arabic_forms_as_translating_md_does(tmp_path, count, form):
+    # many (11–99) is the fifth form, other (100–102…) the sixth, as in the shipped catalog.
+    layout = Layout.of(tmp_path)
+    catalogs.write_template(layout, _template("One."))
+    catalogs.init(layout, "ar_EG", catalogs.read(layout.template))
+    form_of = gettext.c2py(catalogs.read(layout.catalog("ar_EG")).plural_expr)
+    assert form_of(count) == form
 
 
 def test_stats_counts_translated_fuzzy_and_untranslated(tmp_path, make_app):
