@@ -144,17 +144,21 @@ def exit_within(seconds: float, status: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Has the kernel end this worker process when the process that started it ends, however it
-    ends: a command killed outright (SIGKILL, the out-of-memory killer) runs no cleanup, and its
-    workers would otherwise wait for work forever. Linux only; elsewhere nothing changes."""
+def die_with_parent(parent: int | None = None) -> None:
+    """Has the kernel end this worker process when the process that started it (``parent``, by
+    default the parent it has now) ends, however it ends: a command killed outright (SIGKILL,
+    the out-of-memory killer) runs no cleanup, and its workers would otherwise wait for work
+    forever. Linux only; elsewhere nothing changes."""
     import ctypes
 
+    expected = os.getppid() if parent is None else parent
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
             return
     except (OSError, AttributeError):
         return
-    if os.getppid() == 1:  # the parent ended before the request was made
+    # The parent ended before the request was made: this process has a new parent already.
+    # (Comparing with 1 would be wrong where the parent is itself process 1, in a container.)
+    if os.getppid() != expected:
         os._exit(1)

@@ -398,7 +398,8 @@ class LetterEngine:
         _WORKER_STATE = (self, plan, shared, False)
         context = multiprocessing.get_context("fork")
         with interrupts.started_pool(
-                lambda: context.Pool(1, initializer=interrupts.die_with_parent)) as pool:
+                lambda: context.Pool(1, initializer=interrupts.die_with_parent,
+                                     initargs=(os.getpid(),))) as pool:
             full = pool.apply_async(_full_text, ((signer,),))
             try:
                 self._assembly(plan, [signer], 0, shared, full_letter=lambda _i: full.get())
@@ -618,7 +619,8 @@ class LetterEngine:
         # Workers are replaced every few chunks so that a long batch keeps a flat memory profile
         # whatever WeasyPrint caches; a fresh worker costs a second.
         with interrupts.started_pool(lambda: context.Pool(
-                self.processes, maxtasksperchild=4, initializer=_worker_started)) as pool:
+                self.processes, maxtasksperchild=4, initializer=_worker_started,
+                initargs=(os.getpid(),))) as pool:
             work = ((c,) for c in (first, second, *chunks))
             for result, count in pool.imap(_render_chunk, work):
                 if progress:
@@ -729,13 +731,13 @@ def _may_start_processes() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-def _worker_started() -> None:
+def _worker_started(parent: int) -> None:
     # A worker inherits the engine, the plan and the shared layers (hundreds of thousands of
     # objects that live as long as it does). Left in the collector's care, every full collection
     # walks them all again, about a fifth of a chunk's time; frozen, it walks only what the
     # chunk made.
     gc.freeze()
-    interrupts.die_with_parent()
+    interrupts.die_with_parent(parent)
 
 
 def _render_chunk(args: tuple[list[SignerDetails]]) -> tuple[bytes | list[bytes], int]:

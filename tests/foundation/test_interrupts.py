@@ -12,6 +12,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import SLUG
 
@@ -73,3 +76,29 @@ def test_interrupted_command_ends_even_if_leaving_the_interpreter_hangs(tmp_path
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
     assert result.returncode == 143 and time.monotonic() - started < 30
+
+
+def _unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"],
+                              capture_output=True, timeout=20, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def test_letter_batch_as_process_1_finishes(tmp_path):
+    # A container's entry point with no init is process 1: its workers' parent is process 1.
+    if not _unshare_works():
+        pytest.skip("no PID namespace here (unshare --pid needs privileges)")
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name,country\n" + "".join(f"Signer {i},KR\n" for i in range(8)),
+                       encoding="utf-8")
+    out = tmp_path / "letters.pdf"
+    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", str(Path(sys.executable).parent / "campaign"),
+         "letter", "batch", "--campaign", SLUG, "--recipient", "emb-kr", "--locale", "en",
+         "--signers", str(signers), "-o", str(out)],
+        capture_output=True, text=True, timeout=120, env=environment, check=False)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
