@@ -455,13 +455,15 @@ def sign(campaign: Campaign, signer: SignerInput, *, locale: str, base_url: str,
     if existing.status == PENDING:
         # Signing again before confirming corrects what was typed (a misspelt name, another
         # country): the pending signature takes the new details, which the mail shows.
+        # Past the address's mail limit nothing changes: details that no mail shows must not
+        # replace the ones the mailed links confirm, nor void those links.
+        if not _may_mail_again(signer.email_key):
+            return
         version = _update_pending(existing.id, existing.token_version, campaign, signer, locale)
         if version is None:  # confirmed or changed meanwhile: its own links stand
             return
-        if _may_mail_again(signer.email_key):
-            _send_confirmation(_Addressee(id=existing.id, token_version=version,
-                                          name=signer.name, email=existing.email,
-                                          locale=locale), campaign, base_url)
+        _send_confirmation(_Addressee(id=existing.id, token_version=version, name=signer.name,
+                                      email=existing.email, locale=locale), campaign, base_url)
     elif existing.status == CONFIRMED and _may_mail_again(signer.email_key):
         # Told in the language of the page they signed on this time, which they read now.
         _send_already_signed(_Addressee(id=existing.id, token_version=existing.token_version,

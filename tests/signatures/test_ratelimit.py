@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.signatures.factories import PETITION, form
+from tests.signatures.conftest import Outbox
+from tests.signatures.factories import PETITION, form, link_in
 
 
 def test_sign_rate_limit_answers_429_page(make_app):
@@ -160,3 +161,15 @@ def test_address_that_signed_already_gets_a_few_mails_an_hour_at_most(make_app):
              for i in range(5)]
     mails = list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))
     assert codes == [303] * 5 and len(mails) == 3  # the first, then two more
+
+
+def test_signing_again_past_the_address_mail_limit_keeps_the_mailed_link(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="100 per minute",
+                   ADDRESS_MAIL_LIMIT="1 per hour")
+    client = app.test_client()
+    outbox = Outbox(Path(app.config["OUTBOX_DIR"]))
+    for i in range(3):  # the first mail, one more, then none: the limit is reached
+        client.post(PETITION, data=form(email="target@example.org", name=f"Name {i}"),
+                    environ_base={"REMOTE_ADDR": f"198.51.100.{i}"})
+    page = client.get(link_in(outbox.last_text(), "confirm"))
+    assert page.status_code == 200 and "Name 1" in page.get_data(as_text=True)
