@@ -436,7 +436,6 @@ class LetterEngine:
         keys = [(height, part.shared_digest, False) for height, part in
                 zip(compose.sender_heights(senders, len(parts)), parts, strict=True)]
         layouts = shared.layouts
-        new_keys: list[int] = []
 
         def shared_layout(index: int, key: tuple[float, str, bool]) -> None:
             """Lays out the shared layer of ``key`` with letter ``index``, if not yet done."""
@@ -464,7 +463,6 @@ class LetterEngine:
             layouts[key] = compose.SharedLayer(
                 written(document), pages, spacer, join_bottom, sources, room=room,
                 text=compose.page_text(document), sources_text=sources_text)
-            new_keys.append(index)
 
         def end_layer(indexes: list[int]):
             """The end layer of the given letters, and each one's (first page, count) in it."""
@@ -513,14 +511,20 @@ class LetterEngine:
         def signer_text(page: int):
             return compose.page_text(signers_document, [page])[0]
 
-        for index in new_keys:
-            # A new shared layer is trusted once a letter made with it draws, page by page,
-            # the same characters as the same letter laid out in full.
+        # A shared layer is trusted once a letter made with it draws, page by page, the same
+        # characters as the same letter laid out in full: the first letter that uses it is
+        # checked (not the letter it was laid out with, which may have moved to a kept one).
+        first_user: dict[tuple[float, str, bool], int] = {}
+        for index, key in enumerate(keys):
+            if key not in shared.checked:
+                first_user.setdefault(key, index)
+        for key, index in first_user.items():
             composed = compose.composed_text(
                 assembly, index, signer_text,
                 shared.numbers_text[assembly.total_pages(index)])
             compose.check(composed, lambda i=index: full_letter(i) if full_letter
                           else self.full_text(plan, signers[i]))
+            shared.checked.add(key)
         return assembly
 
     def full_text(self, plan: LetterPlan, signer: SignerDetails) -> tuple:

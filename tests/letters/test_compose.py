@@ -119,6 +119,26 @@ def test_composed_batch_keeps_a_closing_that_does_not_fit_with_the_body(shipped,
     assert [characters(letter) for letter in batch] == [characters(letter) for letter in full]
 
 
+def test_every_shared_layout_is_checked_with_a_letter_printed_on_it(shipped, monkeypatch):
+    # The first letter lays out the plain layout, then needs a kept one (its closing does not
+    # fit); the second (its own words start below the body) prints on the plain one, which
+    # must be checked all the same.
+    engine, campaign = shipped
+    checked: list[str] = []
+    real_check = compose.check
+
+    def spy(composed, full):
+        drawn = {text for page in composed for (text, _height) in page}
+        checked.append("Ann" if "AnnLee" in drawn else "Bo" if "BoBerg" in drawn else "?")
+        return real_check(composed, full)
+
+    monkeypatch.setattr(compose, "check", spy)
+    signers = [SignerDetails("Ann Lee", "GB"),
+               SignerDetails("Bo Berg", "SE", message="I ask you to listen. " * 30)]
+    engine.batch_pdf(campaign, "un-ohchr", signers, locale="en")
+    assert sorted(checked) == ["Ann", "Bo"]
+
+
 def test_composed_letter_with_its_closing_kept_looks_like_its_full_layout(shipped, tmp_path):
     engine, campaign = shipped
     signer = SignerDetails("이서연", "KR", "서울", "03187")
