@@ -95,6 +95,23 @@ LETTER_FILE = re.compile(r"letter-\d{5,}\.pdf")
 _APOSTROPHE = re.compile(r"(?:'(?<=[^\W\d_]')|&#39;(?<=[^\W\d_]&#39;))(?=[^\W\d_])(?![^<>]*>)")
 
 
+# The word an apostrophe is in: an address (a URL, an email address) keeps the one it has, which a
+# reader may type in.
+_WORD_AROUND = re.compile(r"[^\s<>]*\Z")
+_WORD_ON = re.compile(r"[^\s<>]*")
+_DOMAIN_PATH = re.compile(r"[\w-]+(?:\.[\w-]+)+/")  # en.wikipedia.org/wiki/…
+
+
+def _typographic_apostrophe(match: re.Match[str]) -> str:
+    text = match.string
+    before = _WORD_AROUND.search(text, max(0, match.start() - 200), match.start())
+    after = _WORD_ON.match(text, match.end())
+    word = (before.group(0) if before else "") + (after.group(0) if after else "")
+    if "://" in word or "@" in word or _DOMAIN_PATH.match(word):
+        return match.group(0)
+    return "\u2019"
+
+
 # A day and its month are not parted at a line's end ("24 / September", "le 24 / septembre",
 # "el 17 / de octubre"): the space between them is a no-break space, as French typography asks
 # and English and Spanish style guides recommend.
@@ -268,7 +285,7 @@ class LetterEngine:
             html = _CJK_NUMBER.sub(r'<span class="nowrap">\g<0></span>', html)
         elif script in _DAY_MONTH_LANGUAGES:
             html = _day_and_month(script).sub(_kept_together, html)
-        return _APOSTROPHE.sub("\u2019", html)
+        return _APOSTROPHE.sub(_typographic_apostrophe, html)
 
     def document_html(self, plan: LetterPlan, articles: Iterable[str], *, author: str,
                       stylesheet_href: str | None = None) -> str:

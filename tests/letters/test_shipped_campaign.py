@@ -305,6 +305,16 @@ def test_english_letter_body_is_not_hyphenated(shipped):
     assert not re.search(r"[^\W\d_]\u2010\n[^\W\d_]", text)
 
 
+def test_address_with_an_apostrophe_prints_as_typed(shipped):
+    # A reader may type it in from paper.
+    engine, campaign = shipped
+    signer = SignerDetails("Ann Lee", "GB", message="See en.wikipedia.org/wiki/Women's_rights "
+                           "or https://example.org/it's and write to o'brien@example.org.")
+    text = pdf_text(engine.letter_pdf(campaign, "emb-us", signer, locale="en"))
+    assert "Women's_rights" in text and "https://example.org/it's" in text
+    assert "o'brien@example.org" in text
+
+
 def test_title_ending_in_a_question_mark_takes_no_final_stop(shipped):
     notes = _notes_text(shipped, "prc-mfa", "en")
     assert "Detained in China?”" in notes and "China?”." not in notes
