@@ -6,6 +6,7 @@ import ctypes.util
 import json
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,11 @@ def check(config: dict[str, Any]) -> None:
     key = config.get("SECRET_KEY")
     if key is not None and (not isinstance(key, str) or not key):
         # A number read as JSON (CAMPAIGN_SECRET_KEY=123) would fail on every page.
-        raise ConfigError(f"CAMPAIGN_SECRET_KEY: {_shown(key)} is not a text key: write a long "
-                          "random one (python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        # Its kind only: the value is a secret.
+        kind = "empty" if key == "" else f"a {type(key).__name__}, read as JSON"
+        raise ConfigError(f"CAMPAIGN_SECRET_KEY: the value is {kind}, not a text key: write a "
+                          "long random one (python -c 'import secrets; "
+                          "print(secrets.token_urlsafe(48))')")
     smtp = config.get("SMTP_URL")
     if smtp:
         from urllib.parse import urlsplit
@@ -100,7 +104,8 @@ def check(config: dict[str, Any]) -> None:
         except ValueError:
             ok = False
         if not ok:
-            raise ConfigError(f"CAMPAIGN_SMTP_URL: {_shown(smtp)} is not an SMTP address: write "
+            raise ConfigError(f"CAMPAIGN_SMTP_URL: {_shown(_without_password(smtp))} is not an "
+                              "SMTP address: write "
                               "smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host")
     limits_uri = config.get("RATELIMIT_STORAGE_URI")
     if limits_uri is not None:
@@ -109,7 +114,8 @@ def check(config: dict[str, Any]) -> None:
         scheme = limits_uri.split("://", 1)[0] if isinstance(limits_uri, str) \
             and "://" in limits_uri else None
         if scheme not in SCHEMES:
-            raise ConfigError(f"CAMPAIGN_RATELIMIT_STORAGE_URI: {_shown(limits_uri)} is not a "
+            raise ConfigError(f"CAMPAIGN_RATELIMIT_STORAGE_URI: "
+                              f"{_shown(_without_password(limits_uri))} is not a "
                               "rate-limit store: write memory:// or redis://host:6379/1")
     if config.get("PROXIES", 0) < 0:
         raise ConfigError(f"CAMPAIGN_PROXIES: {config['PROXIES']} is below 0")
@@ -123,6 +129,14 @@ def check(config: dict[str, Any]) -> None:
     if backend not in JOBS_BACKENDS:
         raise ConfigError(f"CAMPAIGN_JOBS_BACKEND: {_shown(backend)} is not one of "
                           f"{', '.join(JOBS_BACKENDS)}")
+
+
+def _without_password(value: Any) -> Any:
+    """A URL as it may be shown in an error: its password (what lies between "user:" and the
+    last "@" of its authority) replaced by ***, whether or not the URL parses."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"(//[^/@:]*:)[^/]*@", r"\1***@", value, count=1)
 
 
 def _shown(value: Any) -> str:

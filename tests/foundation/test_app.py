@@ -40,6 +40,17 @@ def test_setting_of_the_wrong_kind_stops_the_app_naming_it(tmp_path, sqlite_url,
                     "BASE_URL": "https://petition.example.org", name: value})
 
 
+@pytest.mark.parametrize(("name", "value", "secret"), [
+    ("SMTP_URL", "smtp://mailer:s3cr#tPass@mail.example.org:587", "s3cr#tPass"),
+    ("RATELIMIT_STORAGE_URI", "nonsense://:hunter2@cache:6379", "hunter2"),
+    ("SECRET_KEY", 731946285, "731946285")])
+def test_setting_error_does_not_print_the_secret(tmp_path, sqlite_url, name, value, secret):
+    with pytest.raises(settings.ConfigError) as error:
+        create_app({"INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": sqlite_url,
+                    "BASE_URL": "https://petition.example.org", name: value})
+    assert secret not in str(error.value)
+
+
 def test_secret_key_from_environment_wins(tmp_path, sqlite_url, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_SECRET_KEY", "from-the-environment")
     app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "DATABASE_URL": sqlite_url})
