@@ -216,7 +216,7 @@ class BatchLayers:
     sources: dict[str, tuple[bytes | None, tuple[Counter, ...]]] = field(default_factory=dict)
     numbers: dict[int, bytes] = field(default_factory=dict)  # by number of pages N
     numbers_text: dict[int, tuple[Counter, ...]] = field(default_factory=dict)
-    # The layouts a letter made with has been checked against its full layout (``check``).
+    # The layouts checked against a full layout of a letter printed on them (``check``).
     checked: set[tuple[float, str, bool]] = field(default_factory=set)
     stylesheet_checked: bool = False
     plain: str | None = None  # why the batch is laid out in full, once it is
