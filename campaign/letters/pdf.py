@@ -38,6 +38,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from campaign.letters import fontprograms
+from campaign.letters.citations import WORD_JOINER
 from campaign.letters.errors import LetterError
 
 # What a letter may load: its stylesheets, images and fonts. No HTML, no SVG with scripts or
@@ -192,7 +193,6 @@ _HANGUL_WORD = re.compile("[\uac00-\ud7a3]{2,}")
 # A word cut by tags: a number kept with its unit ("<span class="nowrap">8월</span>부터").
 _HANGUL_ACROSS_TAGS = re.compile("(?<=[\uac00-\ud7a3])((?:<[^<>]*>)+)(?=[\uac00-\ud7a3])")
 _IN_TAG = re.compile("[^<>]*>")
-_WORD_JOINER = "\u2060"
 
 
 def korean_words_kept(html: str) -> str:
@@ -202,12 +202,12 @@ def korean_words_kept(html: str) -> str:
     if not _HANGUL_WORD.search(html, body):
         return html
     joined = _HANGUL_WORD.sub(_joined_syllables, html[body:])
-    return html[:body] + _HANGUL_ACROSS_TAGS.sub("\\1" + _WORD_JOINER, joined)
+    return html[:body] + _HANGUL_ACROSS_TAGS.sub("\\1" + WORD_JOINER, joined)
 
 
 def _joined_syllables(word: re.Match[str]) -> str:
     text = word.group(0)
-    return text if _IN_TAG.match(word.string, word.end()) else _WORD_JOINER.join(text)
+    return text if _IN_TAG.match(word.string, word.end()) else WORD_JOINER.join(text)
 
 
 def write_each(document, authors: Sequence[str]) -> list[bytes]:
