@@ -95,13 +95,11 @@ def check(config: dict[str, Any]) -> None:
                           "print(secrets.token_urlsafe(48))')")
     smtp = config.get("SMTP_URL")
     if smtp:
-        from urllib.parse import urlsplit
+        from campaign.signatures.mail import MailError, SmtpSettings
 
-        try:
-            parts = urlsplit(smtp) if isinstance(smtp, str) else None
-            ok = bool(parts and parts.scheme in ("smtp", "smtps") and parts.hostname)
-            _port = parts.port if parts else None  # reading it checks it is a number
-        except ValueError:
+        try:  # read as the mailer reads it, when it first sends
+            ok = isinstance(smtp, str) and SmtpSettings.from_url(smtp) is not None
+        except (MailError, ValueError):  # another scheme, a port that is not a number
             ok = False
         if not ok:
             raise ConfigError(f"CAMPAIGN_SMTP_URL: {_shown(_without_password(smtp))} is not an "
