@@ -402,13 +402,6 @@ class LetterEngine:
 
         if not self.composable(plan, shared):
             return
-        if not _may_start_processes():
-            try:
-                self._assembly(plan, [signer], 0, shared)
-            except compose.NotComposable as exc:
-                shared.plain = str(exc)
-                log.warning("letters printed in full, not composed: %s", exc)
-            return
         # The full layout the check compares with is made meanwhile by another process: the
         # two layouts are the slowest part of a short batch.
         global _WORKER_STATE
