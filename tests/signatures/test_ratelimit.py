@@ -131,23 +131,24 @@ def test_personal_letter_rate_limit_answers_429(make_app):
     assert codes == [404, 404, 429]
 
 
-def test_sign_rate_limit_behind_a_proxy_counts_each_visitor(make_app):
+def _signing_behind_a_proxy(make_app, visitors: list[str]) -> list[int]:
+    """The status of one signature from each of ``visitors`` (the addresses a proxy forwards),
+    all arriving from the proxy, with a limit of one a minute."""
     app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute", PROXIES=1)
     client = app.test_client()
-    codes = [client.post(PETITION, data=form(email=f"x{i}@example.org"),
-                         environ_base={"REMOTE_ADDR": "10.0.0.2"},
-                         headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
-             for i in range(3)]
+    return [client.post(PETITION, data=form(email=f"x{i}@example.org"),
+                        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                        headers={"X-Forwarded-For": visitor}).status_code
+            for i, visitor in enumerate(visitors)]
+
+
+def test_sign_rate_limit_behind_a_proxy_counts_each_visitor(make_app):
+    codes = _signing_behind_a_proxy(make_app, [f"198.51.100.{i}" for i in range(3)])
     assert codes == [303, 303, 303]
 
 
 def test_sign_rate_limit_behind_a_proxy_still_holds_for_one_visitor(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="1 per minute", PROXIES=1)
-    client = app.test_client()
-    codes = [client.post(PETITION, data=form(email=f"y{i}@example.org"),
-                         environ_base={"REMOTE_ADDR": "10.0.0.2"},
-                         headers={"X-Forwarded-For": "198.51.100.9"}).status_code
-             for i in range(2)]
+    codes = _signing_behind_a_proxy(make_app, ["198.51.100.9", "198.51.100.9"])
     assert codes == [303, 429]
 
 
