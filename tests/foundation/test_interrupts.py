@@ -96,7 +96,9 @@ def test_letter_batch_as_process_1_finishes(tmp_path):
     out = tmp_path / "letters.pdf"
     environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance")}
     result = subprocess.run(
-        ["unshare", "--pid", "--fork", "--mount-proc", str(Path(sys.executable).parent / "campaign"),
+        # --kill-child: should the test time out, the command ends with unshare.
+        ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
+         str(Path(sys.executable).parent / "campaign"),
          "letter", "batch", "--campaign", SLUG, "--recipient", "emb-kr", "--locale", "en",
          "--signers", str(signers), "-o", str(out)],
         capture_output=True, text=True, timeout=120, env=environment, check=False)
