@@ -143,6 +143,16 @@ def exit_within(seconds: float, status: int) -> None:
 
 _PR_SET_PDEATHSIG = 1
 
+# The process id a helper process started with exec (the annex's forkserver) is to end with: by
+# the time it can ask for that, its parent may have been killed and replaced by process 1.
+PARENT_VARIABLE = "_CAMPAIGN_PARENT_PID"  # not a setting: no CAMPAIGN_ prefix
+
+
+def parent_named_in_environment() -> int | None:
+    """The process id ``PARENT_VARIABLE`` names, if it names one."""
+    value = os.environ.get(PARENT_VARIABLE, "")
+    return int(value) if value.isdigit() else None
+
 
 def die_with_parent(parent: int | None = None) -> None:
     """Has the kernel end this worker process when the process that started it (``parent``, by

@@ -25,6 +25,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -278,13 +279,19 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)  # glibc only; elsewhere nothing to do
 
 
-def _start_forkserver_deaf_to_ctrl_c() -> None:
-    """Ctrl-C reaches the whole process group, the forkserver too: while it imports WeasyPrint
+def _start_forkserver() -> None:
+    """Starts the forkserver, deaf to Ctrl-C, and ending with this process.
+
+    Ctrl-C reaches the whole process group, the forkserver too: while it imports WeasyPrint
     (a second), before it ignores SIGINT itself, it would die with a traceback. A process
     started with SIGINT ignored keeps ignoring it, and so do the workers forked from it; the
     parent alone handles Ctrl-C and stops them."""
+    # Read by forkserver_setup in the forkserver (only a forkserver started now reads it).
+    os.environ[interrupts.PARENT_VARIABLE] = str(os.getpid())
     if threading.current_thread() is not threading.main_thread():
-        return  # only the main thread may set handlers; a web worker thread gets no Ctrl-C
+        # Only the main thread may set handlers; a web worker thread gets no Ctrl-C.
+        multiprocessing.forkserver.ensure_running()
+        return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         multiprocessing.forkserver.ensure_running()
@@ -297,7 +304,10 @@ def _leave_interrupts_to_parent() -> None:
     # print a traceback of its own; the parent stops the pool and removes the parts instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The forkserver ends with the command, even one killed outright; its workers with it.
-    interrupts.die_with_parent()
+    # (A forkserver another caller started without the preload leaves the worker to compare
+    # with the parent it has now.)
+    setup = sys.modules.get("campaign.organizer.forkserver_setup")
+    interrupts.die_with_parent(setup.FORKSERVER if setup else None)
 
 
 @contextlib.contextmanager
@@ -356,7 +366,7 @@ def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path
     context.set_forkserver_preload(["campaign.organizer.forkserver_setup",
                                     "campaign.organizer.annex", "campaign.organizer.annexpdf",
                                     "weasyprint"])
-    _start_forkserver_deaf_to_ctrl_c()
+    _start_forkserver()
     pending: dict[futures.Future[int], tuple[int, int]] = {}
     done = 0
     with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,

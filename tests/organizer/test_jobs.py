@@ -221,9 +221,7 @@ def terminated_packets(app, add_signatures, sqlite_url, tmp_path):
     return out_dir
 
 
-def test_packet_killed_outright_leaves_no_worker_running(app, add_signatures, sqlite_url,
-                                                        tmp_path):
-    # SIGKILL runs no cleanup: the annex's worker processes must end with the command.
+def _start_packet_command(add_signatures, sqlite_url, tmp_path) -> tuple[subprocess.Popen, Path]:
     add_signatures([(f"Signer {i}", True) for i in range(3500)])
     out_dir = tmp_path / "packets"
     environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
@@ -233,9 +231,11 @@ def test_packet_killed_outright_leaves_no_worker_running(app, add_signatures, sq
          "-o", str(out_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
         start_new_session=True)
+    return process, out_dir
+
+
+def _kill_and_expect_group_gone(process: subprocess.Popen) -> None:
     try:
-        wait_for(lambda: bool(list(out_dir.glob(".packet-*"))), what="the packet never started")
-        time.sleep(1.0)  # drawing the annex
         process.kill()
         process.wait()
         wait_for(lambda: not _group_alive(process.pid), timeout=20,
@@ -243,6 +243,40 @@ def test_packet_killed_outright_leaves_no_worker_running(app, add_signatures, sq
     finally:
         if _group_alive(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_packet_killed_outright_leaves_no_worker_running(app, add_signatures, sqlite_url,
+                                                        tmp_path):
+    # SIGKILL runs no cleanup: the annex's worker processes must end with the command.
+    process, out_dir = _start_packet_command(add_signatures, sqlite_url, tmp_path)
+    try:
+        wait_for(lambda: bool(list(out_dir.glob(".packet-*"))), what="the packet never started")
+        time.sleep(1.0)  # drawing the annex
+    finally:
+        _kill_and_expect_group_gone(process)
+
+
+def test_packet_killed_as_its_forkserver_starts_leaves_no_worker_running(
+        app, add_signatures, sqlite_url, tmp_path):
+    # The forkserver is killed with the command only once it has asked for it, half a second
+    # into its start: it must ask about the command, not about process 1 it has been handed to.
+    process, _ = _start_packet_command(add_signatures, sqlite_url, tmp_path)
+    try:
+        wait_for(lambda: _forkserver_in(process.pid), what="the forkserver never started")
+    finally:
+        _kill_and_expect_group_gone(process)
+
+
+def _forkserver_in(group: int) -> bool:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command_line = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == group and b"multiprocessing.forkserver" in command_line:
+            return True
+    return False
 
 
 def _group_alive(group: int) -> bool:
