@@ -338,13 +338,17 @@ class Citations:
         return _formatted_once(("note", where, self._language, self._punctuation), (source,),
                                lambda: self._directed(format_note(
                                    source, self._language, self._locale, where,
-                                   self._punctuation)))
+                                   self._punctuation), source))
 
-    def _directed(self, text: Markup) -> Markup:
-        """A note or Sources entry written without a right-to-left letter, in a right-to-left
-        letter, laid out left to right (an English title in an Arabic letter): its final stop
-        then ends it, instead of landing before its first word."""
-        if self._locale.text_direction != "rtl" or _RIGHT_TO_LEFT.search(str(text)):
+    def _directed(self, text: Markup, source: Source) -> Markup:
+        """A note or Sources entry in a right-to-left letter, laid out left to right when the
+        work it names has a title in no right-to-left script (an English report cited in an
+        Arabic letter): its fields then read in the order they are written, and its final stop
+        ends it instead of landing before its first word. Its Arabic fields (a date, "المادة
+        33") keep their own direction (``_field``)."""
+        if self._locale.text_direction != "rtl":
+            return text
+        if _has_right_to_left_letter(source.title_in(self._language) or str(text)):
             return text
         return Markup('<span dir="ltr">') + text + Markup("</span>")
 
@@ -355,11 +359,20 @@ class Citations:
         return _formatted_once(("source", self._language, self._punctuation), (source, catalog),
                                lambda: self._directed(format_source(
                                    source, self._language, self._locale, self._gettext,
-                                   punctuation=self._punctuation)))
+                                   punctuation=self._punctuation), source))
 
 
 # Hebrew, Arabic, Syriac, Thaana, N'Ko and the Arabic presentation forms.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def _has_right_to_left_letter(text: str) -> bool:
+    """Whether ``text`` has a letter of a right-to-left script. The Arabic comma between an
+    English entry's fields ("UNHCR Representation in China، UNHCR") is no such letter."""
+    if not _RIGHT_TO_LEFT.search(text):
+        return False
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") and unicodedata.category(ch)[0] == "L"
+               for ch in text)
 
 
 def _formatted_once(key: tuple, objects: tuple, make: Callable[[], Markup]) -> Markup:

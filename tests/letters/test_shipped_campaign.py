@@ -286,6 +286,30 @@ def test_arabic_letter_lays_out_an_english_note_left_to_right(shipped):
     assert not notes["5"].startswith('<span dir="ltr">')  # the Refugee Convention, in Arabic
 
 
+def _sources_entries(html: str) -> list[str]:
+    return re.findall(r'<span class="source-number">[^<]*</span>(.*?)</li>', html)
+
+
+def _laid_out_left_to_right(entry: str) -> bool:
+    return entry.startswith('<span dir="ltr">') and entry.endswith("</span>")
+
+
+def test_arabic_letter_lays_out_an_english_sources_entry_left_to_right(shipped):
+    # Its fields are parted by Arabic commas, and its date is in Arabic: the title decides.
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "emb-us", SIGNER, locale="ar")
+    entry = next(e for e in _sources_entries(html) if "Asian Games" in e)
+    assert _laid_out_left_to_right(entry)
+    assert '<span dir="rtl">12\u00a0أكتوبر' in entry  # the date keeps its own direction
+
+
+def test_arabic_letter_lays_out_an_arabic_sources_entry_right_to_left(shipped):
+    engine, campaign = shipped
+    html = engine.letter_html(campaign, "emb-us", SIGNER, locale="ar")
+    entry = next(e for e in _sources_entries(html) if "الاتفاقية الخاصة بوضع اللاجئين" in e)
+    assert not _laid_out_left_to_right(entry)
+
+
 def test_chinese_title_in_a_chinese_letter_keeps_the_letters_language(shipped):
     engine, campaign = shipped
     html = engine.letter_html(campaign, "rok-mofa", SIGNER, locale="zh_Hans")
