@@ -141,6 +141,14 @@ def exit_within(seconds: float, status: int) -> None:
     timer.start()
 
 
+def may_start_processes() -> bool:
+    """Whether this process may start worker processes: a daemonic one (a Celery prefork
+    worker) may not, and does its work by itself."""
+    import multiprocessing
+
+    return not multiprocessing.current_process().daemon
+
+
 _PR_SET_PDEATHSIG = 1
 
 # The process id a helper process started with exec (the annex's forkserver) is to end with: by

@@ -499,15 +499,16 @@ class LetterEngine:
                 if not compose.end_fits(again, first):
                     raise compose.NotComposable("the end of a letter fits on no page")
                 pages[index] = again.pages[first:first + count]
-        end_pages, offset = [], len(senders.pages)
+        # Each letter's end pages as (first, count) in the signers' document, after the senders.
+        placed, offset = [], len(senders.pages)
         for letter in pages:
-            end_pages.append((offset, len(letter)))
+            placed.append((offset, len(letter)))
             offset += len(letter)
         signers_document = senders.copy(senders.pages + [p for ps in pages for p in ps])
         signer_pdf = renderer.pdf_bytes(signers_document)
         assembly = compose.Assembly(
             shared={key: layouts[key] for key in set(keys)}, groups=keys,
-            signer_pdf=signer_pdf, end_pages=end_pages,
+            signer_pdf=signer_pdf, end_pages=placed,
             numbers={}, **compose.document_info(signers_document, signer_pdf))
         for index in range(len(parts)):
             total = assembly.total_pages(index)
@@ -616,7 +617,7 @@ class LetterEngine:
         from campaign.letters.compose import BatchLayers
 
         shared = BatchLayers()  # the shared layers, kept from chunk to chunk
-        if second is None or self.processes < 2 or not _may_start_processes():
+        if second is None or self.processes < 2 or not interrupts.may_start_processes():
             for chunk in (first, second, *chunks) if second else (first,):
                 result = self.composed_chunk(plan, chunk, shared=shared, each=each)
                 if progress:
@@ -737,12 +738,6 @@ def _template_cite(citations: Citations) -> Callable[..., Markup]:
 
 
 _WORKER_STATE: tuple[LetterEngine, LetterPlan, BatchLayers, bool] | None = None
-
-
-def _may_start_processes() -> bool:
-    """A daemonic process (a Celery prefork worker) may not start processes of its own: it
-    renders a batch by itself."""
-    return not multiprocessing.current_process().daemon
 
 
 def _worker_started(parent: int) -> None:

@@ -339,8 +339,7 @@ def render_annex(lines: Iterable[AnnexLine], layout: AnnexLayout, work_dir: Path
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    # A daemonic process (a Celery prefork child) may not start processes of its own.
-    if expected < PARALLEL_THRESHOLD or multiprocessing.current_process().daemon:
+    if expected < PARALLEL_THRESHOLD or not interrupts.may_start_processes():
         for part in parts:
             render_part(part)
         done = 0
