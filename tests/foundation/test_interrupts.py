@@ -25,10 +25,16 @@ def _run_script(tmp_path, script: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120, env=environment, check=False)
 
 
-def test_letter_batch_terminated_while_forking_a_worker_stops(tmp_path):
+def _eight_signers(tmp_path) -> Path:
+    # Two chunks' worth of letters at least: the batch starts worker processes.
     signers = tmp_path / "signers.csv"
     signers.write_text("name,country\n" + "".join(f"Signer {i},KR\n" for i in range(8)),
                        encoding="utf-8")
+    return signers
+
+
+def test_letter_batch_terminated_while_forking_a_worker_stops(tmp_path):
+    signers = _eight_signers(tmp_path)
     out = tmp_path / "letters.pdf"
     result = _run_script(tmp_path, f"""
         import os, signal, sys
@@ -90,9 +96,7 @@ def test_letter_batch_as_process_1_finishes(tmp_path):
     # A container's entry point with no init is process 1: its workers' parent is process 1.
     if not _unshare_works():
         pytest.skip("no PID namespace here (unshare --pid needs privileges)")
-    signers = tmp_path / "signers.csv"
-    signers.write_text("name,country\n" + "".join(f"Signer {i},KR\n" for i in range(8)),
-                       encoding="utf-8")
+    signers = _eight_signers(tmp_path)
     out = tmp_path / "letters.pdf"
     environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance")}
     result = subprocess.run(

@@ -472,6 +472,7 @@ def test_check_typographic_quotes_in_a_page_translation_pass(runner, write_po):
     result = run_check(runner, str(path))
     assert result.exit_code == 0, result.output
 
+
 def test_check_require_complete_summary_counts_the_untranslated_as_errors(runner,
                                                                           fr_missing_one):
     result = run_check(runner, "--require-complete", str(fr_missing_one))

@@ -196,22 +196,11 @@ def test_export_command_on_a_terminal_shows_progress_bar(add_signatures, sqlite_
 
 @pytest.fixture
 def terminated_packets(app, add_signatures, sqlite_url, tmp_path):
-    """``campaign packet --all`` in its own process, stopped with SIGTERM while it builds the
-    first packet (enough signatures for the annex to be drawn by worker processes)."""
-    add_signatures([(f"Signer {i}", True) for i in range(3500)])
-    out_dir = tmp_path / "packets"
-    environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
-                   "CAMPAIGN_DATABASE_URL": sqlite_url,
-                   "CAMPAIGN_JOBS_DIR": str(tmp_path / "instance" / "jobs")}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "campaign"), "packet", "--campaign", SLUG, "--all",
-         "-o", str(out_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+    """``campaign packet --all`` (``_start_packet_command``), stopped with SIGTERM while it
+    builds the first packet."""
+    process, out_dir = _start_packet_command(add_signatures, sqlite_url, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not list(out_dir.glob(".packet-*")):
-            assert time.monotonic() < deadline, "the packet never started"
-            time.sleep(0.05)
+        wait_for(lambda: bool(list(out_dir.glob(".packet-*"))), what="the packet never started")
         time.sleep(1.0)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
@@ -222,10 +211,13 @@ def terminated_packets(app, add_signatures, sqlite_url, tmp_path):
 
 
 def _start_packet_command(add_signatures, sqlite_url, tmp_path) -> tuple[subprocess.Popen, Path]:
+    """``campaign packet --all`` in its own process and process group, with enough signatures
+    for the annex to be drawn by worker processes; the process and its output folder."""
     add_signatures([(f"Signer {i}", True) for i in range(3500)])
     out_dir = tmp_path / "packets"
     environment = {**os.environ, "CAMPAIGN_INSTANCE_PATH": str(tmp_path / "instance"),
-                   "CAMPAIGN_DATABASE_URL": sqlite_url}
+                   "CAMPAIGN_DATABASE_URL": sqlite_url,
+                   "CAMPAIGN_JOBS_DIR": str(tmp_path / "instance" / "jobs")}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "campaign"), "packet", "--campaign", SLUG, "--all",
          "-o", str(out_dir)],
